@@ -1,0 +1,343 @@
+"""Finish the generated project: prune, create directories, write .env, collect static.
+
+A step that fails never makes this hook exit with an error, because cookiecutter
+would then delete the whole project: the step says what failed, and the summary
+lists the commands that finish the job. Answers arrive as JSON data and are never
+pasted into Python source.
+"""
+
+import importlib.metadata
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ANSWERS = r"""{{ cookiecutter | tojson }}"""
+
+SKIP_SETUP_VARIABLE = "COOKIECUTTER_SKIP_SETUP"
+# What the project imports at startup; all present means this interpreter can run it.
+PROJECT_MODULES = ("django", "environ", "whitenoise")
+UPLOAD_EXAMPLE_PATHS = ("uploads",)
+EMPTY_DIRECTORIES = ("media", "staticfiles")
+VENV = ".venv"
+INSTALL_TARGET = ".[dev]"
+COMMAND_TIMEOUT = 900  # seconds; a dependency install on a slow network
+
+
+class Unfinished(Exception):
+    """A step that did not finish; ``fix`` holds the commands that finish it."""
+
+    def __init__(self, message, fix=(), status="FAILED"):
+        super().__init__(message)
+        self.fix = list(fix)
+        self.status = status
+
+
+class Skipped(Unfinished):
+    def __init__(self, message, fix=()):
+        super().__init__(message, fix, status="skipped")
+
+
+# --- Steps -------------------------------------------------------------------
+
+
+def prune(project, answers):
+    """Remove the files of options the answers did not ask for."""
+    removed = []
+    if not answers["use_upload_example"]:
+        for name in UPLOAD_EXAMPLE_PATHS:
+            shutil.rmtree(project / name)
+            removed.append(name)
+    return f"removed {', '.join(removed)}" if removed else "nothing to remove"
+
+
+def make_directories(project):
+    """Create media/ and staticfiles/, each kept in git by an empty .gitkeep."""
+    for name in EMPTY_DIRECTORIES:
+        directory = project / name
+        directory.mkdir(exist_ok=True)
+        keep = directory / ".gitkeep"
+        if not keep.exists():
+            keep.write_text("")
+    return ", ".join(f"{name}/" for name in EMPTY_DIRECTORIES)
+
+
+def new_secret_key():
+    """50+ random URL-safe characters: no "$" (django-environ expands it), no "#"."""
+    return secrets.token_urlsafe(50)
+
+
+def env_file_text(example, secret_key):
+    """The .env.example text with DJANGO_SECRET_KEY filled in."""
+    lines = [
+        f"DJANGO_SECRET_KEY={secret_key}"
+        if line.startswith("DJANGO_SECRET_KEY=")
+        else line
+        for line in example.splitlines()
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_env_file(project):
+    """Write .env from .env.example with a fresh secret; an existing .env is kept."""
+    env_file = project / ".env"
+    if env_file.exists():
+        return "kept the existing .env"
+    try:
+        text = env_file_text((project / ".env.example").read_text(), new_secret_key())
+        env_file.write_text(text)
+        env_file.chmod(0o600)
+    except OSError as error:
+        raise Unfinished(
+            f"could not write .env: {error}",
+            fix=[
+                "cp .env.example .env",
+                "# then set DJANGO_SECRET_KEY in .env to the output of:",
+                'python -c "import secrets; print(secrets.token_urlsafe(50))"',
+            ],
+        ) from error
+    return "fresh DJANGO_SECRET_KEY"
+
+
+def why_not_here(answers):
+    """Why this interpreter cannot run the project, or None if it can."""
+    missing = [
+        name for name in PROJECT_MODULES if importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        return f"{', '.join(missing)} not importable by {sys.executable}"
+    installed = importlib.metadata.version("django")
+    wanted = answers["django_version"]
+    if installed.split(".")[:2] != wanted.split("."):
+        return f"Django {installed} is installed here; the project uses {wanted}"
+    return None
+
+
+def setup_enabled(answers, environ=os.environ):
+    skip = environ.get(SKIP_SETUP_VARIABLE, "").strip().lower()
+    return answers["set_up_environment"] and skip in ("", "0", "false", "no")
+
+
+def venv_python(venv):
+    if os.name == "nt":
+        return venv / "Scripts" / "python.exe"
+    return venv / "bin" / "python"
+
+
+def python_floor(answers):
+    return answers["_django_lines"][answers["django_version"]]["python_floor"]
+
+
+def find_python(floor):
+    """This interpreter if it is new enough, else a python3.X on PATH that runs."""
+    wanted = tuple(int(part) for part in floor.split("."))
+    if sys.version_info[:2] >= wanted:
+        return sys.executable
+    for minor in range(20, wanted[1] - 1, -1):
+        candidate = shutil.which(f"python3.{minor}")
+        if candidate and run_quietly([candidate, "-c", "pass"]).returncode == 0:
+            return candidate
+    return None
+
+
+def run_quietly(command, cwd=None):
+    return subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        check=False,
+    )
+
+
+def run(command, cwd, fix):
+    """Run a command; on failure raise Unfinished with its output's last lines."""
+    try:
+        result = run_quietly([str(part) for part in command], cwd=cwd)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise Unfinished(
+            f"could not run {Path(command[0]).name}: {error}", fix
+        ) from error
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip().splitlines()
+        tail = "\n".join(f"      {line}" for line in output[-12:])
+        raise Unfinished(f"exited with status {result.returncode}:\n{tail}", fix)
+    return result
+
+
+def install_commands(answers):
+    """What a person runs to build the environment, shown when a step fails."""
+    python = venv_python(Path(VENV))
+    return [
+        f"python{python_floor(answers)} -m venv {VENV}",
+        f'{python} -m pip install -e "{INSTALL_TARGET}"',
+    ]
+
+
+def create_environment(project, answers, uv=None):
+    """Create .venv (with uv when it is on PATH) and install the project into it."""
+    fix = install_commands(answers)
+    venv = project / VENV
+    python = venv_python(venv)
+    if not python.exists():
+        floor = python_floor(answers)
+        base = find_python(floor)
+        if base is None:
+            raise Unfinished(
+                f"Django {answers['django_version']} needs Python {floor} or newer,"
+                " and none was found on PATH",
+                fix,
+            )
+        if uv:
+            run([uv, "venv", "--quiet", "--python", base, venv], project, fix)
+        else:
+            run([base, "-m", "venv", venv], project, fix)
+    if uv:
+        run(
+            [uv, "pip", "install", "--python", python, "-e", INSTALL_TARGET],
+            project,
+            fix,
+        )
+    else:
+        run([python, "-m", "pip", "install", "-e", INSTALL_TARGET], project, fix)
+    return python
+
+
+def project_python(project, answers):
+    """The interpreter that runs manage.py: this one if it can, else .venv's."""
+    reason = why_not_here(answers)
+    if reason is None:
+        return Path(sys.executable), "this Python already has Django"
+    if not setup_enabled(answers):
+        raise Skipped(
+            f"{reason}, and environment set-up is off", install_commands(answers)
+        )
+    print(f"      {reason}: installing into {VENV} (a minute or two)...", flush=True)
+    python = create_environment(project, answers, uv=shutil.which("uv"))
+    return python, f"installed into {VENV}"
+
+
+COLLECTSTATIC = ("collectstatic", "--noinput", "--settings=config.settings.production")
+MIGRATE = ("migrate", "--noinput", "--settings=config.settings.local")
+
+
+def shown(project, python, arguments):
+    """A manage.py command as a person types it in the project directory."""
+    python = Path(python) if python else venv_python(Path(VENV))
+    if python.is_absolute() and python.is_relative_to(project):
+        python = python.relative_to(project)
+    return " ".join([str(python), "manage.py", *arguments])
+
+
+def run_manage(project, python, arguments):
+    fix = [shown(project, python, arguments)]
+    if python is None:
+        raise Skipped("needs the project's dependencies (see above)", fix)
+    run([python, "manage.py", *arguments], project, fix)
+
+
+def collect_static(project, python):
+    """collectstatic with production's storage: hashed names and .br/.gz copies."""
+    run_manage(project, python, COLLECTSTATIC)
+    collected = sum(
+        1 for path in (project / "staticfiles").rglob("*") if path.is_file()
+    )
+    return f"{collected} files in staticfiles/"
+
+
+def migrate(project, python, environ=os.environ):
+    """Create the default SQLite database so runserver can take uploads at once."""
+    if "DATABASE_URL" in environ:
+        raise Skipped(
+            "DATABASE_URL is set in your environment: migrate once it is ready",
+            [shown(project, python, MIGRATE)],
+        )
+    run_manage(project, python, MIGRATE)
+    return "db.sqlite3"
+
+
+# --- Reporting ---------------------------------------------------------------
+
+
+class Steps:
+    """Runs steps in order, prints each with its timing, and gathers fixes."""
+
+    def __init__(self, out=sys.stdout):
+        self.out = out
+        self.fixes = []
+        self.started = time.monotonic()
+
+    def run(self, title, step, *arguments):
+        started = time.monotonic()
+        try:
+            result = step(*arguments)
+        except Unfinished as unfinished:
+            self.say(unfinished.status, title, started, str(unfinished))
+            self.fixes += [line for line in unfinished.fix if line not in self.fixes]
+            return None
+        except Exception as error:  # a bug or an odd machine must not lose the project
+            self.say("FAILED", title, started, f"{type(error).__name__}: {error}")
+            return None
+        detail = result[1] if isinstance(result, tuple) else result
+        self.say("ok", title, started, detail)
+        return result
+
+    def say(self, status, title, started, detail):
+        seconds = time.monotonic() - started
+        print(
+            f"  [{status}] {title} ({seconds:.1f} s): {detail}",
+            file=self.out,
+            flush=True,
+        )
+
+    def summary(self, next_commands):
+        lines = [f"Finished in {time.monotonic() - self.started:.1f} s."]
+        if self.fixes:
+            lines += [
+                "",
+                "Not everything finished. The project is complete; run these in it:",
+            ]
+            lines += [f"  {line}" for line in self.fixes]
+        lines += ["", "Next:"] + [f"  {line}" for line in next_commands]
+        print("\n".join(lines), file=self.out, flush=True)
+
+
+def next_commands(project, python):
+    commands = [f"cd {project.name}"]
+    if python is None or Path(python).is_relative_to(project / VENV):
+        commands.append(
+            r".venv\Scripts\activate"
+            if os.name == "nt"
+            else "source .venv/bin/activate"
+        )
+    return commands + [
+        "python manage.py runserver    # then open http://127.0.0.1:8000/",
+        "pytest",
+    ]
+
+
+def main():
+    answers = json.loads(ANSWERS)
+    project = Path.cwd()
+    print(f"Finishing {project.name}:", flush=True)
+    steps = Steps()
+    steps.run("Remove options you did not choose", prune, project, answers)
+    steps.run("Create empty directories", make_directories, project)
+    steps.run("Write .env", write_env_file, project)
+    found = steps.run(
+        "Find a Python that runs the project", project_python, project, answers
+    )
+    python = found[0] if found else None
+    steps.run("Collect static files", collect_static, project, python)
+    steps.run("Create the local database", migrate, project, python)
+    steps.summary(next_commands(project, python))
+
+
+if __name__ == "__main__":
+    main()

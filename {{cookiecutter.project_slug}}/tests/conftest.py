@@ -1,0 +1,94 @@
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.urls import clear_url_caches
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PRODUCTION_STATIC_BACKEND = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+# Long and random enough for Django's deployment check; used only by tests.
+PRODUCTION_TEST_SECRET = "long-random-test-secret-9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a"
+
+
+@pytest.fixture
+def collected_static(settings, tmp_path):
+    """Run collectstatic with production's static storage into a fresh STATIC_ROOT."""
+    settings.STATIC_ROOT = tmp_path / "staticfiles"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": PRODUCTION_STATIC_BACKEND},
+    }
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return settings.STATIC_ROOT
+
+
+def reload_urlconf():
+    """Rebuild the URL patterns, which read DEBUG when config/urls.py is imported."""
+    importlib.reload(importlib.import_module(django_settings.ROOT_URLCONF))
+    clear_url_caches()
+
+
+@pytest.fixture
+def media_on_disk(settings, tmp_path):
+    """Store media in a temporary MEDIA_ROOT, as local and production settings do."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    }
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def debug_urls(settings):
+    """URL patterns as runserver sees them with DEBUG on."""
+    debug_before = settings.DEBUG
+    settings.DEBUG = True
+    reload_urlconf()
+    yield
+    settings.DEBUG = debug_before
+    reload_urlconf()
+
+
+@pytest.fixture
+def run_with_settings():
+    """Run the project's Python in a fresh process under the given settings module.
+
+    Settings modules are read once per process, so checking what another
+    environment really resolves to needs a process of its own. DJANGO_ENV_FILE
+    points at an empty file, so only the variables given here count.
+    """
+
+    def run(module, *arguments, **variables):
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("DJANGO_")
+        }
+        environment.update(
+            DJANGO_SETTINGS_MODULE=module, DJANGO_ENV_FILE=os.devnull, **variables
+        )
+        return subprocess.run(
+            [sys.executable, *arguments],
+            cwd=PROJECT_DIR,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    return run
+
+
+@pytest.fixture
+def production_variables():
+    """The least production needs: a real secret and the hosts it answers for."""
+    return {
+        "DJANGO_SECRET_KEY": PRODUCTION_TEST_SECRET,
+        "DJANGO_ALLOWED_HOSTS": "example.com",
+    }

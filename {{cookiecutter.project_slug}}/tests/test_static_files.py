@@ -1,0 +1,59 @@
+"""Static files: found in development, hashed and compressed for production."""
+
+import re
+
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+
+HASHED_CSS = re.compile(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"')
+
+
+def test_project_static_files_are_found_without_collectstatic():
+    for name in ("css/site.css", "js/site.js", "images/logo.svg"):
+        assert finders.find(name), name
+
+
+def test_home_page_links_its_static_files(client):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    for name in ("css/site.css", "js/site.js", "images/logo.svg"):
+        assert f"/static/{name}" in page
+
+
+def test_home_page_links_hashed_urls_under_production_storage(client, collected_static):
+    page = client.get("/").content.decode()
+
+    css_url = HASHED_CSS.search(page).group(1)
+    assert (collected_static / css_url.removeprefix("/static/")).is_file()
+    assert re.search(r'src="/static/js/site\.[0-9a-f]{12}\.js"', page)
+    assert re.search(r'src="/static/images/logo\.[0-9a-f]{12}\.svg"', page)
+
+
+def test_collectstatic_writes_compressed_copies(collected_static):
+    css = collected_static / staticfiles_storage.stored_name("css/site.css")
+
+    assert css.with_name(css.name + ".br").is_file()
+    assert css.with_name(css.name + ".gz").is_file()
+
+
+def test_css_url_references_point_at_hashed_names(collected_static):
+    css = collected_static / staticfiles_storage.stored_name("css/site.css")
+
+    pattern = staticfiles_storage.stored_name("images/pattern.svg").split("/")[-1]
+    assert f'url("../images/{pattern}")' in css.read_text()
+
+
+def test_whitenoise_serves_hashed_files_compressed_and_immutable(
+    client, collected_static
+):
+    response = client.get(
+        staticfiles_storage.url("css/site.css"), HTTP_ACCEPT_ENCODING="br, gzip"
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "br"
+    assert "immutable" in response["Cache-Control"]
+    assert "max-age=315360000" in response["Cache-Control"]
+    assert "Accept-Encoding" in response["Vary"]
