@@ -64,7 +64,7 @@ def test_local_serves_media_and_uses_plain_static_storage(run_with_settings):
     ]
 
 
-def test_test_settings_keep_uploads_in_memory(run_with_settings):
+def test_test_settings_keep_media_in_memory(run_with_settings):
     lines = resolved(run_with_settings, "config.settings.test")
 
     assert lines[:2] == [

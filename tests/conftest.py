@@ -1,0 +1,95 @@
+"""Fixtures: bake each answer set once per session; one environment per Django line."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+import pytest
+from cookiecutter.environment import StrictEnvironment
+
+from support import PYTHON_FLOORS, TEMPLATE_DIR, find_python, skip_or_fail
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_environment_setup_while_baking():
+    """In-process bakes must not build a .venv each: tests share one per Django line."""
+    previous = os.environ.get("COOKIECUTTER_SKIP_SETUP")
+    os.environ["COOKIECUTTER_SKIP_SETUP"] = "1"
+    yield
+    if previous is None:
+        del os.environ["COOKIECUTTER_SKIP_SETUP"]
+    else:
+        os.environ["COOKIECUTTER_SKIP_SETUP"] = previous
+
+
+@pytest.fixture(scope="session")
+def bake(cookies_session):
+    """Generate a project for an answer set, once per session; returns its path."""
+    baked = {}
+
+    def bake(**answers):
+        key = tuple(sorted(answers.items()))
+        if key not in baked:
+            result = cookies_session.bake(
+                extra_context=answers, template=str(TEMPLATE_DIR)
+            )
+            assert result.exit_code == 0, result.exception
+            baked[key] = result.project_path
+        return baked[key]
+
+    return bake
+
+
+def uv(*arguments):
+    subprocess.run(
+        [sys.executable, "-m", "uv", *map(str, arguments)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="session")
+def project_python(tmp_path_factory, bake):
+    """An interpreter with a generated project's declared dependencies installed.
+
+    One virtual environment per Django line, built once per session from the
+    generated pyproject.toml, and shared by every project of that line.
+    """
+    built = {}
+
+    def project_python(django_version):
+        if django_version not in built:
+            base = find_python(PYTHON_FLOORS[django_version])
+            if base is None:
+                floor = ".".join(map(str, PYTHON_FLOORS[django_version]))
+                skip_or_fail(f"Django {django_version} needs Python {floor}+")
+            venv = tmp_path_factory.mktemp(f"venv-django-{django_version}")
+            uv("venv", "--quiet", "--python", base, venv)
+            python = venv / "bin" / "python"
+            pyproject = bake(django_version=django_version) / "pyproject.toml"
+            uv("pip", "install", "--python", python, "-r", pyproject, "--extra", "dev")
+            built[django_version] = python
+        return built[django_version]
+
+    return project_python
+
+
+@pytest.fixture
+def load_hook(tmp_path):
+    """Render a hook with cookiecutter's own environment and import it."""
+
+    def load_hook(name, answers):
+        source = (TEMPLATE_DIR / "hooks" / f"{name}.py").read_text()
+        environment = StrictEnvironment(context={"cookiecutter": answers})
+        rendered = environment.from_string(source).render(cookiecutter=answers)
+        path = tmp_path / f"{name}.py"
+        path.write_text(rendered)
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load_hook

@@ -1,0 +1,116 @@
+"""Helpers the template's tests share: answer sets, interpreters, servers."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import requests
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Every combination of the options that change the generated files.
+ANSWER_SETS = {
+    "django-5.2": {"django_version": "5.2", "use_upload_example": True},
+    "django-5.2-no-uploads": {"django_version": "5.2", "use_upload_example": False},
+    "django-6.1": {"django_version": "6.1", "use_upload_example": True},
+    "django-6.1-no-uploads": {"django_version": "6.1", "use_upload_example": False},
+}
+PYTHON_FLOORS = {"5.2": (3, 10), "6.1": (3, 12)}
+
+
+def skip_or_fail(reason):
+    """Skip when something the test needs is missing here; under CI, fail."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: missing tools are failures)")
+    pytest.skip(reason)
+
+
+def python_version(executable):
+    try:
+        result = subprocess.run(
+            [executable, "-c", "import sys; print(*sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except OSError:
+        return None
+    if result.returncode != 0:
+        return None
+    return tuple(int(part) for part in result.stdout.split())
+
+
+def find_python(floor):
+    """An interpreter at least ``floor``: this one, python3.X on PATH, or pyenv's."""
+    if sys.version_info[:2] >= floor:
+        return sys.executable
+    names = [f"python3.{minor}" for minor in range(floor[1], 20)]
+    candidates = [shutil.which(name) for name in names]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    for name in names:
+        candidates += sorted(pyenv_root.glob(f"versions/*/bin/{name}"))
+    for candidate in filter(None, candidates):
+        version = python_version(str(candidate))
+        if version and version >= floor:
+            return str(candidate)
+    return None
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_server(command, *, cwd, env, url, log_path, timeout=60):
+    """Start a server, wait until ``url`` answers, and stop it (by its PID) after."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"server exited early:\n{Path(log_path).read_text()}")
+            try:
+                requests.get(url, timeout=2, allow_redirects=False)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"server did not answer:\n{Path(log_path).read_text()}")
+                time.sleep(0.2)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+def first_match(pattern, text):
+    match = re.search(pattern, text)
+    assert match, f"{pattern!r} not found in:\n{text}"
+    return match.group(1)
+
+
+def answers_for(**overrides):
+    """The answers cookiecutter builds from cookiecutter.json with ``--no-input``."""
+    from cookiecutter.generate import generate_context
+    from cookiecutter.prompt import prompt_for_config
+
+    context = generate_context(
+        context_file=TEMPLATE_DIR / "cookiecutter.json", extra_context=overrides
+    )
+    return dict(prompt_for_config(context, no_input=True))
