@@ -1,0 +1,129 @@
+"""Bad answers are rejected with a message naming them, and leave nothing behind."""
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.main import cookiecutter
+
+from support import TEMPLATE_DIR, answers_for
+
+BAD_SLUGS = {
+    "empty": ("", "must not be empty"),
+    "dot": (".", "lowercase Python module name"),
+    "parent": ("..", "lowercase Python module name"),
+    "nested path": ("a/b", "lowercase Python module name"),
+    "windows path": ("a\\b", "lowercase Python module name"),
+    "absolute path": ("/tmp/site", "lowercase Python module name"),
+    "too long": ("a" * 300, "at most 50 characters"),
+    "spaces": ("my site", "lowercase Python module name"),
+    "dash": ("my-site", "lowercase Python module name"),
+    "digit first": ("1site", "lowercase Python module name"),
+    "capitals": ("MySite", "lowercase Python module name"),
+    "keyword": ("class", "Python keyword"),
+    "standard library": ("json", "standard library"),
+    "django": ("django", "shadows a module that the generated project"),
+    "project package": ("config", "shadows a module that the generated project"),
+}
+BAD_OTHER_ANSWERS = {
+    "empty name": ({"project_name": "  "}, "project_name", "must not be empty"),
+    "name with newline": (
+        {"project_name": "My\nSite", "project_slug": "my_site"},
+        "project_name",
+        "single line",
+    ),
+    "long description": ({"description": "x" * 301}, "description", "at most 300"),
+}
+
+
+def generate(output_dir, **answers):
+    return cookiecutter(
+        str(TEMPLATE_DIR), no_input=True, extra_context=answers, output_dir=output_dir
+    )
+
+
+@pytest.mark.parametrize(("slug", "rule"), BAD_SLUGS.values(), ids=BAD_SLUGS)
+def test_bad_slug_is_rejected_before_anything_is_written(tmp_path, slug, rule):
+    with pytest.raises(FailedHookException) as raised:
+        generate(tmp_path, project_slug=slug)
+
+    message = str(raised.value)
+    assert f"project_slug {slug!r} " in message
+    assert rule in message
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("answers", "name", "rule"), BAD_OTHER_ANSWERS.values(), ids=BAD_OTHER_ANSWERS
+)
+def test_bad_answer_is_rejected_before_anything_is_written(
+    tmp_path, answers, name, rule
+):
+    with pytest.raises(FailedHookException) as raised:
+        generate(tmp_path, **answers)
+
+    assert f"{name} {answers[name]!r} " in str(raised.value)
+    assert rule in str(raised.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    with pytest.raises(FailedHookException) as raised:
+        generate(tmp_path, project_name="", project_slug="json")
+
+    assert "project_name" in str(raised.value)
+    assert "project_slug" in str(raised.value)
+
+
+def test_command_line_exits_1_with_the_message_and_leaves_nothing(tmp_path):
+    output = tmp_path / "out"
+    output.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", str(TEMPLATE_DIR), "--no-input"]
+        + ["-o", str(output), "project_slug=../escape"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "COOKIECUTTER_SKIP_SETUP": "1"},
+    )
+
+    assert result.returncode == 1
+    assert "project_slug '../escape' must be a lowercase Python module name" in (
+        result.stdout + result.stderr
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+    assert list(tmp_path.iterdir()) == [output]
+    assert list(output.iterdir()) == []
+
+
+def test_replayed_bad_answers_are_rejected_by_the_pre_generation_hook(tmp_path):
+    """--replay skips the context-time check; the hook catches it and cookiecutter
+    removes the directory it had created."""
+    answers = answers_for()
+    answers["project_slug"] = "not valid"
+    replay = tmp_path / "replay.json"
+    replay.write_text(json.dumps({"cookiecutter": answers}))
+    output = tmp_path / "out"
+    output.mkdir()
+
+    with pytest.raises(FailedHookException):
+        cookiecutter(str(TEMPLATE_DIR), replay=str(replay), output_dir=str(output))
+
+    assert list(output.iterdir()) == []
+
+
+def test_good_unusual_answers_are_accepted(tmp_path):
+    name = 'Café «Ünïcode» "quoted" \\ back 🚀'
+    description = "It's a \"test\" with \\backslashes\\ and 'quotes' { 🎉 }"
+
+    project = Path(generate(tmp_path, project_name=name, description=description))
+
+    assert project.name == "cafe_unicode_quoted_back"
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == description
+    assert (project / "README.md").read_text().startswith(f"# {name}\n")

@@ -1,0 +1,338 @@
+"""The post-generation hook's steps, rendered as cookiecutter renders them."""
+
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support import answers_for
+
+
+@pytest.fixture
+def answers():
+    return answers_for()
+
+
+@pytest.fixture
+def hook(load_hook, answers):
+    return load_hook("post_gen_project", answers)
+
+
+@pytest.fixture
+def recorded_commands(hook, monkeypatch):
+    """Replace running commands with a record of them."""
+    commands = []
+
+    def run(command, cwd, fix):
+        commands.append([str(part) for part in command])
+
+    monkeypatch.setattr(hook, "run", run)
+    return commands
+
+
+# --- prune and directories ----------------------------------------------------
+
+
+@pytest.mark.parametrize("chosen", [True, False])
+def test_prune_removes_the_upload_app_unless_chosen(hook, answers, tmp_path, chosen):
+    (tmp_path / "uploads" / "migrations").mkdir(parents=True)
+
+    hook.prune(tmp_path, {**answers, "use_upload_example": chosen})
+
+    assert (tmp_path / "uploads").exists() == chosen
+
+
+def test_directories_are_created_and_existing_content_is_kept(hook, tmp_path):
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "upload.png").write_bytes(b"user data")
+
+    hook.make_directories(tmp_path)
+    hook.make_directories(tmp_path)
+
+    assert (tmp_path / "media" / "upload.png").read_bytes() == b"user data"
+    assert (tmp_path / "media" / ".gitkeep").is_file()
+    assert (tmp_path / "staticfiles" / ".gitkeep").is_file()
+
+
+# --- .env ---------------------------------------------------------------------
+
+
+def test_env_file_gets_a_fresh_secret_and_private_permissions(hook, tmp_path):
+    (tmp_path / ".env.example").write_text("# comment\nDJANGO_SECRET_KEY=\nA=1\n")
+
+    hook.write_env_file(tmp_path)
+
+    lines = (tmp_path / ".env").read_text().splitlines()
+    assert lines[0] == "# comment"
+    assert lines[1].startswith("DJANGO_SECRET_KEY=")
+    assert len(lines[1].removeprefix("DJANGO_SECRET_KEY=")) >= 50
+    assert lines[2] == "A=1"
+    assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
+
+
+def test_secrets_avoid_characters_django_environ_treats_specially(hook):
+    secrets = {hook.new_secret_key() for _ in range(200)}
+
+    assert len(secrets) == 200
+    for secret in secrets:
+        assert len(secret) >= 50
+        assert not set(secret) & set("$#'\" \\=")
+
+
+def test_existing_env_file_is_never_touched(hook, tmp_path):
+    (tmp_path / ".env.example").write_text("DJANGO_SECRET_KEY=\n")
+    (tmp_path / ".env").write_text("DJANGO_SECRET_KEY=mine\n")
+
+    assert hook.write_env_file(tmp_path) == "kept the existing .env"
+    assert (tmp_path / ".env").read_text() == "DJANGO_SECRET_KEY=mine\n"
+
+
+def test_unwritable_env_file_says_how_to_make_one(hook, tmp_path, monkeypatch):
+    (tmp_path / ".env.example").write_text("DJANGO_SECRET_KEY=\n")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(Path, "write_text", refuse)
+
+    with pytest.raises(hook.Unfinished) as unfinished:
+        hook.write_env_file(tmp_path)
+
+    assert "read-only file system" in str(unfinished.value)
+    assert "cp .env.example .env" in unfinished.value.fix
+
+
+# --- which Python runs the project ---------------------------------------------
+
+
+def test_this_python_runs_a_project_of_its_django_line(hook, answers):
+    assert hook.why_not_here(answers) is None
+
+
+def test_this_python_does_not_run_another_django_line(hook, answers):
+    reason = hook.why_not_here({**answers, "django_version": "6.1"})
+
+    assert "the project uses 6.1" in reason
+
+
+def test_missing_modules_are_named(hook, answers, monkeypatch):
+    monkeypatch.setattr(
+        hook.importlib.util,
+        "find_spec",
+        lambda name: None if name in ("django", "whitenoise") else object(),
+    )
+
+    assert hook.why_not_here(answers).startswith("django, whitenoise not importable")
+
+
+@pytest.mark.parametrize(
+    ("answer", "variable", "enabled"),
+    [
+        (True, None, True),
+        (True, "", True),
+        (True, "0", True),
+        (True, "1", False),
+        (True, "yes", False),
+        (False, None, False),
+    ],
+)
+def test_set_up_follows_the_answer_and_the_variable(
+    hook, answers, answer, variable, enabled
+):
+    environ = {} if variable is None else {hook.SKIP_SETUP_VARIABLE: variable}
+    answers = {**answers, "set_up_environment": answer}
+
+    assert hook.setup_enabled(answers, environ) == enabled
+
+
+def test_project_uses_this_python_when_it_can(hook, answers, tmp_path):
+    python, detail = hook.project_python(tmp_path, answers)
+
+    assert python == Path(sys.executable)
+    assert not (tmp_path / ".venv").exists()
+
+
+@pytest.fixture
+def django_absent(hook, monkeypatch):
+    monkeypatch.setattr(hook, "why_not_here", lambda answers: "django not importable")
+
+
+@pytest.mark.usefixtures("django_absent")
+def test_set_up_off_skips_with_the_commands_to_run(hook, answers, tmp_path):
+    with pytest.raises(hook.Skipped) as skipped:
+        hook.project_python(tmp_path, {**answers, "set_up_environment": False})
+
+    assert "environment set-up is off" in str(skipped.value)
+    assert skipped.value.fix == [
+        "python3.10 -m venv .venv",
+        '.venv/bin/python -m pip install -e ".[dev]"',
+    ]
+
+
+@pytest.mark.usefixtures("django_absent")
+def test_set_up_on_builds_venv_with_uv_when_available(
+    hook, answers, tmp_path, recorded_commands, monkeypatch
+):
+    monkeypatch.setattr(hook.shutil, "which", lambda name: f"/bin/{name}")
+    monkeypatch.delenv(hook.SKIP_SETUP_VARIABLE, raising=False)
+
+    python, _ = hook.project_python(tmp_path, answers)
+
+    venv = tmp_path / ".venv"
+    assert python == venv / "bin" / "python"
+    assert recorded_commands == [
+        ["/bin/uv", "venv", "--quiet", "--python", sys.executable, str(venv)],
+        ["/bin/uv", "pip", "install", "--python", str(python), "-e", ".[dev]"],
+    ]
+
+
+def test_without_uv_venv_and_pip_are_used(hook, answers, tmp_path, recorded_commands):
+    python = hook.create_environment(tmp_path, answers, uv=None)
+
+    assert recorded_commands == [
+        [sys.executable, "-m", "venv", str(tmp_path / ".venv")],
+        [str(python), "-m", "pip", "install", "-e", ".[dev]"],
+    ]
+
+
+def test_an_existing_venv_is_reused(hook, answers, tmp_path, recorded_commands):
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.touch()
+
+    hook.create_environment(tmp_path, answers, uv=None)
+
+    assert recorded_commands == [[str(python), "-m", "pip", "install", "-e", ".[dev]"]]
+
+
+def test_no_python_new_enough_is_reported_with_the_fix(
+    hook, answers, tmp_path, recorded_commands, monkeypatch
+):
+    monkeypatch.setattr(hook, "find_python", lambda floor: None)
+
+    with pytest.raises(hook.Unfinished) as unfinished:
+        hook.create_environment(tmp_path, {**answers, "django_version": "6.1"})
+
+    assert "Django 6.1 needs Python 3.12 or newer" in str(unfinished.value)
+    assert unfinished.value.fix[0] == "python3.12 -m venv .venv"
+    assert recorded_commands == []
+
+
+def test_find_python_prefers_this_one_then_a_working_one_on_path(hook, monkeypatch):
+    assert hook.find_python("3.8") == sys.executable
+
+    monkeypatch.setattr(hook.shutil, "which", lambda name: f"/bin/{name}")
+    works = {"/bin/python3.14"}
+    monkeypatch.setattr(
+        hook,
+        "run_quietly",
+        lambda command: type(
+            "Done", (), {"returncode": 0 if command[0] in works else 1}
+        ),
+    )
+    assert hook.find_python("3.13") == "/bin/python3.14"
+    works.clear()
+    assert hook.find_python("3.13") is None
+
+
+# --- running commands -----------------------------------------------------------
+
+
+def test_a_failing_command_reports_its_output_and_the_fix(hook, tmp_path):
+    command = [sys.executable, "-c", "import sys; print('broken css'); sys.exit(3)"]
+
+    with pytest.raises(hook.Unfinished) as unfinished:
+        hook.run(command, tmp_path, fix=["do this"])
+
+    assert "exited with status 3" in str(unfinished.value)
+    assert "broken css" in str(unfinished.value)
+    assert unfinished.value.fix == ["do this"]
+
+
+def test_a_missing_program_is_reported(hook, tmp_path):
+    with pytest.raises(hook.Unfinished) as unfinished:
+        hook.run([tmp_path / "no-such-program"], tmp_path, fix=[])
+
+    assert "could not run no-such-program" in str(unfinished.value)
+
+
+def test_manage_commands_are_skipped_without_a_python(hook, tmp_path):
+    with pytest.raises(hook.Skipped) as skipped:
+        hook.collect_static(tmp_path, None)
+
+    assert skipped.value.fix == [
+        ".venv/bin/python manage.py collectstatic --noinput"
+        " --settings=config.settings.production"
+    ]
+
+
+def test_migrate_leaves_a_configured_database_alone(hook, tmp_path, recorded_commands):
+    with pytest.raises(hook.Skipped):
+        hook.migrate(tmp_path, sys.executable, {"DATABASE_URL": "postgres://db/x"})
+
+    assert recorded_commands == []
+
+
+def test_collectstatic_failure_on_a_broken_reference_is_reported(hook, bake, tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(
+        bake(), project, ignore=shutil.ignore_patterns("staticfiles", ".env")
+    )
+    (project / "staticfiles").mkdir()
+    (project / ".env").write_text(
+        "DJANGO_SECRET_KEY=x\nDJANGO_ALLOWED_HOSTS=localhost\n"
+    )
+    (project / "static" / "css" / "broken.css").write_text(
+        'body { background: url("missing.png"); }'
+    )
+
+    with pytest.raises(hook.Unfinished) as unfinished:
+        hook.collect_static(project, sys.executable)
+
+    assert "missing.png" in str(unfinished.value)
+    assert unfinished.value.fix == [
+        f"{sys.executable} manage.py collectstatic --noinput"
+        " --settings=config.settings.production"
+    ]
+
+
+# --- reporting ------------------------------------------------------------------
+
+
+def test_steps_report_failures_keep_going_and_gather_fixes(hook):
+    out = io.StringIO()
+    steps = hook.Steps(out=out)
+
+    def fails():
+        raise hook.Unfinished("no network", fix=["pip install -e ."])
+
+    def crashes():
+        raise KeyError("surprise")
+
+    steps.run("First", fails)
+    steps.run("Second", crashes)
+    assert steps.run("Third", lambda: "fine") == "fine"
+    steps.run("Again", fails)
+    steps.summary(["cd site"])
+
+    report = out.getvalue()
+    assert "[FAILED] First" in report
+    assert "no network" in report
+    assert "[FAILED] Second" in report
+    assert "KeyError" in report
+    assert "[ok] Third" in report
+    assert report.count("pip install -e .") == 1
+    assert "The project is complete; run these in it:" in report
+
+
+def test_next_commands_activate_the_venv_only_when_there_is_one(hook, tmp_path):
+    venv_python = tmp_path / ".venv" / "bin" / "python"
+
+    assert "source .venv/bin/activate" in hook.next_commands(tmp_path, venv_python)
+    assert "source .venv/bin/activate" in hook.next_commands(tmp_path, None)
+    assert "source .venv/bin/activate" not in hook.next_commands(
+        tmp_path, Path(sys.executable)
+    )
