@@ -226,13 +226,11 @@ def test_find_python_prefers_this_one_then_a_working_one_on_path(hook, monkeypat
 
     monkeypatch.setattr(hook.shutil, "which", lambda name: f"/bin/{name}")
     works = {"/bin/python3.14"}
-    monkeypatch.setattr(
-        hook,
-        "run_quietly",
-        lambda command: type(
-            "Done", (), {"returncode": 0 if command[0] in works else 1}
-        ),
-    )
+
+    def run_quietly(command):
+        return subprocess.CompletedProcess(command, 0 if command[0] in works else 1)
+
+    monkeypatch.setattr(hook, "run_quietly", run_quietly)
     assert hook.find_python("3.13") == "/bin/python3.14"
     works.clear()
     assert hook.find_python("3.13") is None
