@@ -4,9 +4,11 @@ import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -114,3 +116,20 @@ def answers_for(**overrides):
         context_file=TEMPLATE_DIR / "cookiecutter.json", extra_context=overrides
     )
     return dict(prompt_for_config(context, no_input=True))
+
+
+def tiny_png():
+    """A valid 1x1 PNG, built here so the tests ship no binary files."""
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\x0b\x6e\x4f")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", pixels)
+        + chunk(b"IEND", b"")
+    )

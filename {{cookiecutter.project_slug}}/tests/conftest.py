@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
+from django.test import override_settings
 from django.urls import clear_url_caches
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -15,16 +16,28 @@ PRODUCTION_STATIC_BACKEND = "whitenoise.storage.CompressedManifestStaticFilesSto
 PRODUCTION_TEST_SECRET = "long-random-test-secret-9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a"
 
 
-@pytest.fixture
-def collected_static(settings, tmp_path):
-    """Run collectstatic with production's static storage into a fresh STATIC_ROOT."""
-    settings.STATIC_ROOT = tmp_path / "staticfiles"
-    settings.STORAGES = {
-        **settings.STORAGES,
+def production_static_storages():
+    return {
+        **django_settings.STORAGES,
         "staticfiles": {"BACKEND": PRODUCTION_STATIC_BACKEND},
     }
-    call_command("collectstatic", interactive=False, verbosity=0)
-    return settings.STATIC_ROOT
+
+
+@pytest.fixture(scope="session")
+def collected_static_root(tmp_path_factory):
+    """collectstatic with production's static storage, once per test session."""
+    root = tmp_path_factory.mktemp("staticfiles")
+    with override_settings(STATIC_ROOT=root, STORAGES=production_static_storages()):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    return root
+
+
+@pytest.fixture
+def collected_static(settings, collected_static_root):
+    """Settings that serve the collected files with production's static storage."""
+    settings.STORAGES = production_static_storages()
+    settings.STATIC_ROOT = collected_static_root
+    return collected_static_root
 
 
 def reload_urlconf():

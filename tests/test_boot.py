@@ -1,0 +1,238 @@
+"""Run what each answer set generates: Django's checks, collectstatic, the project's
+own tests, and real HTTP against gunicorn (production) and runserver (local)."""
+
+import json
+import os
+import subprocess
+
+import pytest
+import requests
+
+from support import ANSWER_SETS, first_match, free_port, running_server, tiny_png
+
+pytestmark = pytest.mark.boot
+
+SECRET = "boot-test-secret-7c1e9a2b5d8f4e6a0b3c9d2e8f1a7b4c6d0e5f9a3b8c2d7e"
+HASHED_CSS = r'href="(/static/css/site\.[0-9a-f]{12}\.css)"'
+HTTPS_PROXY = {"X-Forwarded-Proto": "https"}  # what the proxy in front would send
+
+
+class Booted:
+    """A generated project and the interpreter that has its dependencies."""
+
+    def __init__(self, name, project, python):
+        self.name = name
+        self.answers = ANSWER_SETS[name]
+        self.project = project
+        self.python = python
+
+    def environment(self, settings, **variables):
+        """A clean environment: nothing from the caller's DJANGO_* or .env."""
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("DJANGO_") and key != "DATABASE_URL"
+        }
+        environment["DJANGO_SETTINGS_MODULE"] = f"config.settings.{settings}"
+        environment["DJANGO_ENV_FILE"] = os.devnull
+        if settings == "production":
+            environment["DJANGO_SECRET_KEY"] = SECRET
+            environment["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+        for key, value in variables.items():
+            if value is None:
+                environment.pop(key, None)  # let the .env file provide it
+            else:
+                environment[key] = str(value)
+        return environment
+
+    def run(self, *arguments, settings="local", **variables):
+        return subprocess.run(
+            [str(self.python), *arguments],
+            cwd=self.project,
+            env=self.environment(settings, **variables),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    def manage(self, *arguments, settings="local", **variables):
+        result = self.run("manage.py", *arguments, settings=settings, **variables)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+
+@pytest.fixture(scope="session")
+def boot(bake, project_python):
+    booted = {}
+
+    def boot(name):
+        if name not in booted:
+            answers = ANSWER_SETS[name]
+            python = project_python(answers["django_version"])
+            booted[name] = Booted(name, bake(**answers), python)
+        return booted[name]
+
+    return boot
+
+
+@pytest.fixture(scope="session")
+def collect(tmp_path_factory):
+    """collectstatic with production settings, once per project, into its own root."""
+    collected = {}
+
+    def collect(booted):
+        if booted.name not in collected:
+            root = tmp_path_factory.mktemp(f"static-{booted.name}")
+            booted.manage(
+                "collectstatic",
+                "--noinput",
+                settings="production",
+                DJANGO_STATIC_ROOT=root,
+            )
+            collected[booted.name] = root
+        return collected[booted.name]
+
+    return collect
+
+
+@pytest.fixture(params=sorted(ANSWER_SETS))
+def booted(request, boot):
+    return boot(request.param)
+
+
+def test_system_checks_pass(booted):
+    booted.manage("check", "--fail-level", "WARNING")
+    booted.manage("check", "--deploy", "--fail-level", "WARNING", settings="production")
+
+
+def test_the_generated_secret_passes_the_deployment_checklist(booted):
+    """The .env the hook wrote: its secret is one Django's check accepts."""
+    booted.manage(
+        *("check", "--deploy", "--fail-level", "WARNING"),
+        settings="production",
+        DJANGO_ENV_FILE=booted.project / ".env",
+        DJANGO_SECRET_KEY=None,
+    )
+
+
+def test_migrations_are_complete(booted):
+    booted.manage("makemigrations", "--check", "--dry-run")
+
+
+def test_collectstatic_writes_hashed_and_compressed_files(booted, collect):
+    root = collect(booted)
+
+    paths = json.loads((root / "staticfiles.json").read_text())["paths"]
+    for name in ("css/site.css", "js/site.js", "images/logo.svg", "admin/css/base.css"):
+        hashed = root / paths[name]
+        assert hashed.is_file()
+        assert hashed.name != name.rsplit("/", 1)[-1]
+    css = root / paths["css/site.css"]
+    assert css.with_name(css.name + ".br").is_file()
+    assert css.with_name(css.name + ".gz").is_file()
+
+
+def test_generated_test_suite_passes(booted):
+    result = booted.run("-m", "pytest", "-q", "-p", "no:cacheprovider", settings="test")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " passed" in result.stdout
+
+
+def test_gunicorn_serves_hashed_static_and_never_media(booted, collect, tmp_path):
+    media = tmp_path / "media"
+    (media / "avatars").mkdir(parents=True)
+    (media / "avatars" / "me.png").write_bytes(tiny_png())
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [str(booted.python), "-m", "gunicorn", "config.wsgi"]
+    command += ["--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    environment = booted.environment(
+        "production", DJANGO_STATIC_ROOT=collect(booted), DJANGO_MEDIA_ROOT=media
+    )
+    with running_server(
+        command,
+        cwd=booted.project,
+        env=environment,
+        url=f"{base}/",
+        log_path=tmp_path / "gunicorn.log",
+    ):
+        home = requests.get(f"{base}/", headers=HTTPS_PROXY, timeout=10)
+        css_url = first_match(
+            r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', home.text
+        )
+        css = requests.get(
+            base + css_url,
+            headers={**HTTPS_PROXY, "Accept-Encoding": "br"},
+            timeout=10,
+        )
+        media_response = requests.get(
+            f"{base}/media/avatars/me.png", headers=HTTPS_PROXY, timeout=10
+        )
+        plain_http = requests.get(f"{base}/", timeout=10, allow_redirects=False)
+
+    assert home.status_code == 200
+    assert css.status_code == 200
+    assert css.headers["Content-Encoding"] == "br"
+    assert "immutable" in css.headers["Cache-Control"]
+    assert "max-age=315360000" in css.headers["Cache-Control"]
+    hashed_file = collect(booted) / css_url.removeprefix("/static/")
+    assert css.content == hashed_file.read_bytes()
+    assert media_response.status_code == 404
+    assert plain_http.status_code == 301
+    assert plain_http.headers["Location"].startswith("https://")
+
+
+def test_runserver_serves_static_and_uploaded_media(booted, tmp_path):
+    media = tmp_path / "media"
+    variables = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_MEDIA_ROOT": media,
+    }
+    booted.manage("migrate", "--noinput", **variables)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [str(booted.python), "manage.py", "runserver", f"127.0.0.1:{port}"]
+    command.append("--noreload")
+    with running_server(
+        command,
+        cwd=booted.project,
+        env=booted.environment("local", **variables),
+        url=f"{base}/",
+        log_path=tmp_path / "runserver.log",
+    ):
+        home = requests.get(f"{base}/", timeout=10)
+        css = requests.get(f"{base}/static/css/site.css", timeout=10)
+        if booted.answers["use_upload_example"]:
+            media_url = upload_through_the_example_app(base)
+        else:
+            (media / "avatars").mkdir(parents=True)
+            (media / "avatars" / "me.png").write_bytes(tiny_png())
+            media_url = f"{base}/media/avatars/me.png"
+        served = requests.get(media_url, timeout=10)
+
+    assert home.status_code == 200
+    assert 'href="/static/css/site.css"' in home.text
+    assert css.status_code == 200
+    assert "--accent" in css.text
+    assert served.status_code == 200
+    assert served.content == tiny_png()
+    stored = [path for path in media.rglob("*.png")]
+    assert [path.read_bytes() for path in stored] == [tiny_png()]
+
+
+def upload_through_the_example_app(base):
+    """Post a picture through the upload form; return the media URL the page shows."""
+    session = requests.Session()
+    form = session.get(f"{base}/uploads/", timeout=10)
+    token = first_match(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+    posted = session.post(
+        f"{base}/uploads/",
+        data={"title": "My avatar", "csrfmiddlewaretoken": token},
+        files={"file": ("avatar.png", tiny_png(), "image/png")},
+        timeout=10,
+    )
+    assert posted.status_code == 200, posted.text  # after the redirect
+    assert posted.history[0].status_code == 302
+    path = first_match(r'<img src="(/media/uploads/[^"]+\.png)"', posted.text)
+    return base + path
