@@ -188,16 +188,18 @@ def create_environment(project, answers, uv=None):
     if not python.exists():
         floor = python_floor(answers)
         base = find_python(floor)
-        if base is None:
+        if uv:
+            # uv also finds (or, with network, fetches) a Python new enough itself.
+            request = base or f">={floor}"
+            run([uv, "venv", "--quiet", "--python", request, venv], project, fix)
+        elif base:
+            run([base, "-m", "venv", venv], project, fix)
+        else:
             raise Unfinished(
                 f"Django {answers['django_version']} needs Python {floor} or newer,"
                 " and none was found on PATH",
                 fix,
             )
-        if uv:
-            run([uv, "venv", "--quiet", "--python", base, venv], project, fix)
-        else:
-            run([base, "-m", "venv", venv], project, fix)
     if uv:
         run(
             [uv, "pip", "install", "--python", python, "-e", INSTALL_TARGET],

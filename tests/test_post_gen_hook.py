@@ -221,6 +221,23 @@ def test_no_python_new_enough_is_reported_with_the_fix(
     assert recorded_commands == []
 
 
+def test_uv_is_asked_for_a_python_new_enough_when_path_has_none(
+    hook, answers, tmp_path, recorded_commands, monkeypatch
+):
+    monkeypatch.setattr(hook, "find_python", lambda floor: None)
+
+    hook.create_environment(tmp_path, {**answers, "django_version": "6.1"}, uv="uv")
+
+    assert recorded_commands[0] == [
+        "uv",
+        "venv",
+        "--quiet",
+        "--python",
+        ">=3.12",
+        str(tmp_path / ".venv"),
+    ]
+
+
 def test_find_python_prefers_this_one_then_a_working_one_on_path(hook, monkeypatch):
     assert hook.find_python("3.8") == sys.executable
 
