@@ -20,8 +20,9 @@ from pathlib import Path
 ANSWERS = r"""{{ cookiecutter | tojson }}"""
 
 SKIP_SETUP_VARIABLE = "COOKIECUTTER_SKIP_SETUP"
-# What the project imports at startup; all present means this interpreter can run it.
-PROJECT_MODULES = ("django", "environ", "whitenoise")
+# What the project imports (brotli: WhiteNoise's .br files); all present means
+# this interpreter can run it.
+PROJECT_MODULES = ("django", "environ", "whitenoise", "brotli")
 UPLOAD_EXAMPLE_PATHS = ("uploads",)
 EMPTY_DIRECTORIES = ("media", "staticfiles")
 VENV = ".venv"
@@ -220,7 +221,7 @@ def project_python(project, answers):
         raise Skipped(
             f"{reason}, and environment set-up is off", install_commands(answers)
         )
-    print(f"      {reason}: installing into {VENV} (a minute or two)...", flush=True)
+    print(f"      {reason}: installing the project into {VENV}...", flush=True)
     python = create_environment(project, answers, uv=shutil.which("uv"))
     return python, f"installed into {VENV}"
 
@@ -276,6 +277,10 @@ class Steps:
         self.started = time.monotonic()
 
     def run(self, title, step, *arguments):
+        """Run one step; it returns a detail to print, or a (value, detail) pair.
+
+        Returns what the step returned, or None if it did not finish.
+        """
         started = time.monotonic()
         try:
             result = step(*arguments)

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from importlib.metadata import version
 
 import environ
 import pytest
@@ -137,8 +138,8 @@ def test_env_example_documents_every_variable_the_settings_read(project):
 
 def test_static_files_were_collected_when_django_matches(project, answers):
     manifest = project / COLLECTED / "staticfiles.json"
-    if answers["django_version"] != "5.2":
-        # The test environment has Django 5.2 only and set-up is off: skipped.
+    if version("django").split(".")[:2] != answers["django_version"].split("."):
+        # Set-up is off while baking, so only this environment's Django line runs.
         assert not manifest.exists()
         return
     paths = json.loads(manifest.read_text())["paths"]
