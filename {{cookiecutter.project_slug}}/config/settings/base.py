@@ -87,6 +87,9 @@ STATIC_ROOT = env_path("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")
 # by Django in production (config/urls.py serves them only when DEBUG is on).
 MEDIA_URL = env.str("DJANGO_MEDIA_URL", default="/media/")
 MEDIA_ROOT = env_path("DJANGO_MEDIA_ROOT", BASE_DIR / "media")
+# Largest upload accepted, in bytes. Django's upload validation and the web
+# server's request-body limit (see deploy/) both derive from this one number.
+MAX_UPLOAD_SIZE = env.int("DJANGO_MAX_UPLOAD_SIZE", default=10 * 1024 * 1024)
 
 # One place that says where each kind of file is stored: "default" holds media,
 # "staticfiles" is what collectstatic writes through. Environment modules change

@@ -1,4 +1,8 @@
+import django.core.validators
 from django.db import migrations, models
+
+import uploads.models
+import uploads.validators
 
 
 class Migration(migrations.Migration):
@@ -20,7 +24,27 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("title", models.CharField(max_length=200)),
-                ("file", models.FileField(upload_to="uploads/%Y/%m/%d/")),
+                (
+                    "file",
+                    models.FileField(
+                        upload_to=uploads.models.upload_path,
+                        validators=[
+                            django.core.validators.FileExtensionValidator(
+                                allowed_extensions=[
+                                    "gif",
+                                    "jpeg",
+                                    "jpg",
+                                    "png",
+                                    "webp",
+                                    "pdf",
+                                    "txt",
+                                ]
+                            ),
+                            uploads.validators.validate_size,
+                            uploads.validators.validate_image_content,
+                        ],
+                    ),
+                ),
                 ("uploaded_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
