@@ -24,6 +24,10 @@ SKIP_SETUP_VARIABLE = "COOKIECUTTER_SKIP_SETUP"
 # this interpreter can run it.
 PROJECT_MODULES = ("django", "environ", "whitenoise", "brotli")
 UPLOAD_EXAMPLE_PATHS = ("uploads",)
+WEB_SERVER_APP = "webserver"
+WEB_SERVER_TEMPLATES = "webserver/templates/webserver"
+# Where the deploy files (deploy/systemd/) expect the project on the server.
+SERVER_PROJECT_ROOT = "/srv/{slug}"
 EMPTY_DIRECTORIES = ("media", "staticfiles")
 VENV = ".venv"
 INSTALL_TARGET = ".[dev]"
@@ -51,9 +55,24 @@ def prune(project, answers):
     """Remove the files of options the answers did not ask for."""
     removed = []
     if not answers["use_upload_example"]:
-        for name in UPLOAD_EXAMPLE_PATHS:
-            shutil.rmtree(project / name)
-            removed.append(name)
+        removed += UPLOAD_EXAMPLE_PATHS
+    server = answers["web_server"]
+    if server == "none":
+        removed.append(WEB_SERVER_APP)
+    else:
+        templates = project / WEB_SERVER_TEMPLATES
+        removed += [
+            path.relative_to(project).as_posix()
+            for path in sorted(templates.iterdir())
+            if not path.name.startswith(f"{server}.")
+            and not path.name.startswith(f"{server}-")
+        ]
+    for name in removed:
+        path = project / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
     return f"removed {', '.join(removed)}" if removed else "nothing to remove"
 
 
@@ -226,7 +245,8 @@ def project_python(project, answers):
     return python, f"installed into {VENV}"
 
 
-COLLECTSTATIC = ("collectstatic", "--noinput", "--settings=config.settings.production")
+PRODUCTION = "--settings=config.settings.production"
+COLLECTSTATIC = ("collectstatic", "--noinput", PRODUCTION)
 MIGRATE = ("migrate", "--noinput", "--settings=config.settings.local")
 
 
@@ -263,6 +283,31 @@ def migrate(project, python, environ=os.environ):
         )
     run_manage(project, python, MIGRATE)
     return "db.sqlite3"
+
+
+def web_server_config_command(answers):
+    """Write deploy/<server>.conf for the server the deploy files describe.
+
+    brotli_static stays off: the module is optional, and the file must load on
+    any nginx; regenerating on the server with --brotli on adds it.
+    """
+    server = answers["web_server"]
+    return (
+        "webserver_config",
+        PRODUCTION,
+        f"--server={server}",
+        "--server-name=example.com",
+        f"--project-root={SERVER_PROJECT_ROOT.format(slug=answers['project_slug'])}",
+        "--brotli=off",
+        f"--output=deploy/{server}.conf",
+    )
+
+
+def write_web_server_config(project, python, answers):
+    if answers["web_server"] == "none":
+        raise Skipped("no web server chosen")
+    run_manage(project, python, web_server_config_command(answers))
+    return f"deploy/{answers['web_server']}.conf"
 
 
 # --- Reporting ---------------------------------------------------------------
@@ -343,6 +388,13 @@ def main():
     python = found[0] if found else None
     steps.run("Collect static files", collect_static, project, python)
     steps.run("Create the local database", migrate, project, python)
+    steps.run(
+        "Write the web server config",
+        write_web_server_config,
+        project,
+        python,
+        answers,
+    )
     steps.summary(next_commands(project, python))
 
 

@@ -36,6 +36,7 @@ RESERVED_MODULES = frozenset(
 )
 
 BOOLEAN_ANSWERS = ("use_upload_example", "set_up_environment")
+WEB_SERVERS = ("nginx", "apache", "none")
 
 
 def slug_problem(slug):
@@ -97,6 +98,8 @@ def problems(answers):
     lines = sorted(answers.get("_django_lines", {}))
     if answers.get("django_version") not in lines:
         check("django_version", f"must be one of {', '.join(lines)}")
+    if answers.get("web_server") not in WEB_SERVERS:
+        check("web_server", f"must be one of {', '.join(WEB_SERVERS)}")
     for name in BOOLEAN_ANSWERS:
         if not isinstance(answers.get(name), bool):
             check(name, "must be yes or no (true or false)")

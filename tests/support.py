@@ -1,5 +1,6 @@
 """Helpers the template's tests share: answer sets, interpreters, servers."""
 
+import itertools
 import os
 import re
 import shutil
@@ -18,13 +19,32 @@ import requests
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+DJANGO_LINES = ("5.2", "6.1")
+WEB_SERVERS = ("nginx", "apache", "none")
+
+
+def answer_set(django, uploads, web_server):
+    name = f"django-{django}-{'uploads' if uploads else 'no-uploads'}-{web_server}"
+    return name, {
+        "django_version": django,
+        "use_upload_example": uploads,
+        "web_server": web_server,
+    }
+
+
 # Every combination of the options that change the generated files.
-ANSWER_SETS = {
-    "django-5.2": {"django_version": "5.2", "use_upload_example": True},
-    "django-5.2-no-uploads": {"django_version": "5.2", "use_upload_example": False},
-    "django-6.1": {"django_version": "6.1", "use_upload_example": True},
-    "django-6.1-no-uploads": {"django_version": "6.1", "use_upload_example": False},
-}
+ANSWER_SETS = dict(
+    answer_set(*values)
+    for values in itertools.product(DJANGO_LINES, (True, False), WEB_SERVERS)
+)
+# Booting is slower: these cover every value of every option, and every Django
+# line with and without the upload app.
+BOOT_SETS = [
+    "django-5.2-uploads-nginx",
+    "django-5.2-no-uploads-none",
+    "django-6.1-uploads-apache",
+    "django-6.1-no-uploads-nginx",
+]
 PYTHON_FLOORS = {"5.2": (3, 10), "6.1": (3, 12)}
 
 
@@ -105,6 +125,55 @@ def first_match(pattern, text):
     match = re.search(pattern, text)
     assert match, f"{pattern!r} not found in:\n{text}"
     return match.group(1)
+
+
+SECRET = "boot-test-secret-7c1e9a2b5d8f4e6a0b3c9d2e8f1a7b4c6d0e5f9a3b8c2d7e"
+HASHED_CSS = r'href="(/static/css/site\.[0-9a-f]{12}\.css)"'
+HTTPS_PROXY = {"X-Forwarded-Proto": "https"}  # what the proxy in front would send
+
+
+class Booted:
+    """A generated project and the interpreter that has its dependencies."""
+
+    def __init__(self, name, answers, project, python):
+        self.name = name
+        self.answers = answers
+        self.project = project
+        self.python = python
+
+    def environment(self, settings, **variables):
+        """A clean environment: nothing from the caller's DJANGO_* or .env."""
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith("DJANGO_") and key != "DATABASE_URL"
+        }
+        environment["DJANGO_SETTINGS_MODULE"] = f"config.settings.{settings}"
+        environment["DJANGO_ENV_FILE"] = os.devnull
+        if settings == "production":
+            environment["DJANGO_SECRET_KEY"] = SECRET
+            environment["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+        for key, value in variables.items():
+            if value is None:
+                environment.pop(key, None)  # let the .env file provide it
+            else:
+                environment[key] = str(value)
+        return environment
+
+    def run(self, *arguments, settings="local", **variables):
+        return subprocess.run(
+            [str(self.python), *arguments],
+            cwd=self.project,
+            env=self.environment(settings, **variables),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    def manage(self, *arguments, settings="local", **variables):
+        result = self.run("manage.py", *arguments, settings=settings, **variables)
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result
 
 
 def answers_for(**overrides):

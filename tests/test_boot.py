@@ -2,63 +2,22 @@
 own tests, and real HTTP against gunicorn (production) and runserver (local)."""
 
 import json
-import os
-import subprocess
 
 import pytest
 import requests
 
-from support import ANSWER_SETS, first_match, free_port, running_server, tiny_png
+from support import (
+    ANSWER_SETS,
+    BOOT_SETS,
+    HTTPS_PROXY,
+    Booted,
+    first_match,
+    free_port,
+    running_server,
+    tiny_png,
+)
 
 pytestmark = pytest.mark.boot
-
-SECRET = "boot-test-secret-7c1e9a2b5d8f4e6a0b3c9d2e8f1a7b4c6d0e5f9a3b8c2d7e"
-HASHED_CSS = r'href="(/static/css/site\.[0-9a-f]{12}\.css)"'
-HTTPS_PROXY = {"X-Forwarded-Proto": "https"}  # what the proxy in front would send
-
-
-class Booted:
-    """A generated project and the interpreter that has its dependencies."""
-
-    def __init__(self, name, project, python):
-        self.name = name
-        self.answers = ANSWER_SETS[name]
-        self.project = project
-        self.python = python
-
-    def environment(self, settings, **variables):
-        """A clean environment: nothing from the caller's DJANGO_* or .env."""
-        environment = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("DJANGO_") and key != "DATABASE_URL"
-        }
-        environment["DJANGO_SETTINGS_MODULE"] = f"config.settings.{settings}"
-        environment["DJANGO_ENV_FILE"] = os.devnull
-        if settings == "production":
-            environment["DJANGO_SECRET_KEY"] = SECRET
-            environment["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
-        for key, value in variables.items():
-            if value is None:
-                environment.pop(key, None)  # let the .env file provide it
-            else:
-                environment[key] = str(value)
-        return environment
-
-    def run(self, *arguments, settings="local", **variables):
-        return subprocess.run(
-            [str(self.python), *arguments],
-            cwd=self.project,
-            env=self.environment(settings, **variables),
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-
-    def manage(self, *arguments, settings="local", **variables):
-        result = self.run("manage.py", *arguments, settings=settings, **variables)
-        assert result.returncode == 0, result.stdout + result.stderr
-        return result
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +28,7 @@ def boot(bake, project_python):
         if name not in booted:
             answers = ANSWER_SETS[name]
             python = project_python(answers["django_version"])
-            booted[name] = Booted(name, bake(**answers), python)
+            booted[name] = Booted(name, answers, bake(**answers), python)
         return booted[name]
 
     return boot
@@ -95,7 +54,7 @@ def collect(tmp_path_factory):
     return collect
 
 
-@pytest.fixture(params=sorted(ANSWER_SETS))
+@pytest.fixture(params=BOOT_SETS)
 def booted(request, boot):
     return boot(request.param)
 

@@ -36,13 +36,42 @@ def recorded_commands(hook, monkeypatch):
 # --- prune and directories ----------------------------------------------------
 
 
-@pytest.mark.parametrize("chosen", [True, False])
-def test_prune_removes_the_upload_app_unless_chosen(hook, answers, tmp_path, chosen):
+@pytest.fixture
+def prunable(tmp_path):
+    """The optional parts of a generated project, as files to prune."""
     (tmp_path / "uploads" / "migrations").mkdir(parents=True)
+    templates = tmp_path / "webserver" / "templates" / "webserver"
+    templates.mkdir(parents=True)
+    for name in (
+        "apache-headers.inc",
+        "apache.conf",
+        "nginx-headers.inc",
+        "nginx.conf",
+    ):
+        (templates / name).write_text("")
+    return tmp_path
 
-    hook.prune(tmp_path, {**answers, "use_upload_example": chosen})
 
-    assert (tmp_path / "uploads").exists() == chosen
+@pytest.mark.parametrize("chosen", [True, False])
+def test_prune_removes_the_upload_app_unless_chosen(hook, answers, prunable, chosen):
+    hook.prune(prunable, {**answers, "use_upload_example": chosen})
+
+    assert (prunable / "uploads").exists() == chosen
+
+
+@pytest.mark.parametrize("server", ["nginx", "apache"])
+def test_prune_keeps_only_the_chosen_web_server(hook, answers, prunable, server):
+    hook.prune(prunable, {**answers, "web_server": server})
+
+    templates = prunable / "webserver" / "templates" / "webserver"
+    kept = sorted(path.name for path in templates.iterdir())
+    assert kept == [f"{server}-headers.inc", f"{server}.conf"]
+
+
+def test_prune_removes_the_web_server_app_when_none_is_chosen(hook, answers, prunable):
+    hook.prune(prunable, {**answers, "web_server": "none"})
+
+    assert not (prunable / "webserver").exists()
 
 
 def test_directories_are_created_and_existing_content_is_kept(hook, tmp_path):
@@ -351,3 +380,31 @@ def test_next_commands_activate_the_venv_only_when_there_is_one(hook, tmp_path):
     assert "source .venv/bin/activate" not in hook.next_commands(
         tmp_path, Path(sys.executable)
     )
+
+
+def test_web_server_config_is_written_for_the_deploy_layout(
+    hook, answers, tmp_path, recorded_commands
+):
+    answers = {**answers, "web_server": "apache"}
+
+    assert hook.write_web_server_config(tmp_path, "py", answers) == "deploy/apache.conf"
+    assert recorded_commands == [
+        [
+            "py",
+            "manage.py",
+            "webserver_config",
+            "--settings=config.settings.production",
+            "--server=apache",
+            "--server-name=example.com",
+            f"--project-root=/srv/{answers['project_slug']}",
+            "--brotli=off",
+            "--output=deploy/apache.conf",
+        ]
+    ]
+
+
+def test_no_web_server_means_no_config(hook, answers, tmp_path, recorded_commands):
+    with pytest.raises(hook.Skipped):
+        hook.write_web_server_config(tmp_path, "py", {**answers, "web_server": "none"})
+
+    assert recorded_commands == []

@@ -1,7 +1,6 @@
 """Fast checks of what every answer set renders (no generated code runs here)."""
 
 import ast
-import itertools
 import json
 import re
 import subprocess
@@ -13,13 +12,25 @@ import pytest
 
 from support import ANSWER_SETS
 
-SET_UP = (True, False)
-COMBINATIONS = [
-    pytest.param({**answers, "set_up_environment": set_up}, id=f"{name}-setup-{set_up}")
-    for (name, answers), set_up in itertools.product(ANSWER_SETS.items(), SET_UP)
-]
-TEXT_SUFFIXES = {".py", ".toml", ".md", ".txt", ".html", ".css", ".js", ".svg", ""}
+COMBINATIONS = [pytest.param(answers, id=name) for name, answers in ANSWER_SETS.items()]
+TEXT_SUFFIXES = {
+    "",
+    ".conf",
+    ".css",
+    ".html",
+    ".inc",
+    ".js",
+    ".md",
+    ".py",
+    ".service",
+    ".socket",
+    ".svg",
+    ".toml",
+    ".txt",
+}
 COLLECTED = "staticfiles"
+# "uploads" in INSTALLED_APPS, `import uploads.x`, {% url 'uploads:list' %}
+APP_REFERENCE = re.compile(r"[\"']uploads\b|\buploads\.|\buploads:")
 
 
 @pytest.fixture(params=COMBINATIONS)
@@ -45,7 +56,8 @@ def test_no_template_syntax_is_left(project):
         text = path.read_text()
         assert "cookiecutter" not in text, path
         assert "{% raw" not in text, path
-        if path.suffix != ".html":  # Django templates have {% %} and {{ }} of their own
+        # Django templates have {% %} and {{ }} of their own.
+        if "templates" not in path.relative_to(project).parts:
             assert "{{" not in text, path
             assert "{%" not in text, path
 
@@ -73,7 +85,8 @@ def test_upload_example_is_pruned_unless_chosen(project, answers):
     mentions = [
         path.relative_to(project)
         for path in generated_files(project)
-        if path.suffix in {".py", ".toml", ".html"} and "uploads" in path.read_text()
+        if path.suffix in {".py", ".toml", ".html"}
+        and APP_REFERENCE.search(path.read_text())
     ]
     if answers["use_upload_example"]:
         assert (project / "uploads" / "models.py").is_file()
@@ -147,3 +160,28 @@ def test_static_files_were_collected_when_django_matches(project, answers):
     assert hashed_css.is_file()
     assert hashed_css.with_name(hashed_css.name + ".br").is_file()
     assert hashed_css.with_name(hashed_css.name + ".gz").is_file()
+
+
+def test_web_server_files_follow_the_choice(project, answers):
+    server = answers["web_server"]
+    deploy = project / "deploy"
+    assert (deploy / "gunicorn.conf.py").is_file()
+    slug = project.name
+    for unit in (f"{slug}.socket", f"{slug}.service"):
+        assert (deploy / "systemd" / unit).is_file()
+    if server == "none":
+        assert not (project / "webserver").exists()
+        assert list(deploy.glob("*.conf")) == []
+        for name in ("config/settings/base.py", "pyproject.toml"):
+            assert "webserver" not in (project / name).read_text()
+        return
+    templates = project / "webserver" / "templates" / "webserver"
+    assert sorted(path.name for path in templates.iterdir()) == [
+        f"{server}-headers.inc",
+        f"{server}.conf",
+    ]
+    if version("django").split(".")[:2] == answers["django_version"].split("."):
+        config = (deploy / f"{server}.conf").read_text()
+        assert f"/srv/{slug}/staticfiles/" in config
+        assert f"/srv/{slug}/media/" in config
+        assert f"/run/{slug}/gunicorn.sock" in config

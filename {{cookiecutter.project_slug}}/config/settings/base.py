@@ -21,6 +21,9 @@ INSTALLED_APPS = [
 {%- if cookiecutter.use_upload_example %}
     "uploads",
 {%- endif %}
+{%- if cookiecutter.web_server != "none" %}
+    "webserver",
+{%- endif %}
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,120 @@
+"""The web server config is derived from the settings: change one, it follows."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
+from django.core.management import CommandError, call_command
+
+from .management.commands.webserver_config import available_servers
+from .site import FORM_ALLOWANCE, HASHED_NAME
+
+SERVER = available_servers()[0]
+
+
+def config(**options):
+    out = StringIO()
+    options.setdefault("server_name", ["example.com"])
+    call_command("webserver_config", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_paths_urls_and_limit_come_from_the_settings(settings, tmp_path):
+    settings.STATIC_URL = "/assets/"
+    settings.STATIC_ROOT = tmp_path / "collected"
+    settings.MEDIA_URL = "/uploaded/"
+    settings.MEDIA_ROOT = tmp_path / "uploaded"
+    settings.MAX_UPLOAD_SIZE = 1000
+
+    text = config()
+
+    assert f'"{tmp_path}/collected/"' in text
+    assert f'"{tmp_path}/uploaded/"' in text
+    assert "/assets/" in text
+    assert "/uploaded/" in text
+    assert str(1000 + FORM_ALLOWANCE) in text
+    assert "/static/" not in text
+
+
+def test_project_root_moves_project_paths_to_the_server(settings):
+    text = config(project_root="/srv/site")
+
+    assert '"/srv/site/staticfiles/"' in text
+    assert '"/srv/site/media/"' in text
+    assert "unix:/run/site/gunicorn.sock" in text
+
+
+def test_flags_say_what_the_settings_cannot_know():
+    text = config(
+        server_name=["example.com", "www.example.com"],
+        listen="127.0.0.1:8443",
+        http_listen="127.0.0.1:8080",
+        upstream="127.0.0.1:9000",
+        certificate="/tls/cert.pem",
+        certificate_key="/tls/key.pem",
+        static_root="/data/static",
+        media_root="/data/media",
+    )
+
+    for expected in (
+        "www.example.com",
+        "127.0.0.1:8443",
+        "127.0.0.1:8080",
+        "127.0.0.1:9000",
+        '"/tls/cert.pem"',
+        '"/tls/key.pem"',
+        '"/data/static/"',
+        '"/data/media/"',
+    ):
+        assert expected in text
+
+
+def test_server_names_default_to_allowed_hosts(settings):
+    settings.ALLOWED_HOSTS = ["example.org", ".example.net", "*"]
+
+    text = config(server_name=None)
+
+    assert "example.org" in text
+    assert "example.net" in text
+    assert "*" not in re.findall(r"(?:server_name|ServerName|ServerAlias) (.*)", text)
+
+
+@pytest.mark.parametrize("url", ["https://cdn.example.com/static/", "/static", "/"])
+def test_urls_the_web_server_cannot_serve_are_refused(settings, url):
+    settings.STATIC_URL = url
+
+    with pytest.raises(CommandError, match="STATIC_URL"):
+        config()
+
+
+def test_every_alias_keeps_both_slashes():
+    """location /static (no slash) or an alias without one lets /static../ escape."""
+    text = config()
+
+    urls = re.findall(r'location \^~ (\S+)|Alias "([^"]+)"', text)
+    roots = re.findall(r'alias "([^"]+)"|Alias "[^"]+" "([^"]+)"', text)
+    assert len(urls) == len(roots) == 2  # static and media
+    for found in urls + roots:
+        assert "".join(found).endswith("/"), found
+
+
+def test_hashed_name_pattern_matches_what_collectstatic_writes():
+    storage = ManifestStaticFilesStorage()
+    hashed = storage.hashed_name("css/site.css")
+
+    assert re.search(HASHED_NAME, "/static/" + hashed)
+    assert not re.search(HASHED_NAME, "/static/css/site.css")
+
+
+def test_output_file_is_written(tmp_path):
+    target = tmp_path / "deploy" / f"{SERVER}.conf"
+
+    call_command(
+        "webserver_config",
+        server_name=["example.com"],
+        output=target,
+        stderr=StringIO(),
+    )
+
+    assert "example.com" in target.read_text()
