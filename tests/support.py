@@ -93,7 +93,7 @@ def free_port():
 
 
 @contextmanager
-def running_server(command, *, cwd, env, url, log_path, timeout=60):
+def running_server(command, *, cwd, env, url, log_path, timeout=60, verify=True):
     """Start a server, wait until ``url`` answers, and stop it (by its PID) after."""
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
@@ -105,7 +105,7 @@ def running_server(command, *, cwd, env, url, log_path, timeout=60):
             if process.poll() is not None:
                 pytest.fail(f"server exited early:\n{Path(log_path).read_text()}")
             try:
-                requests.get(url, timeout=2, allow_redirects=False)
+                requests.get(url, timeout=2, allow_redirects=False, verify=verify)
                 break
             except requests.ConnectionError:
                 if time.monotonic() > deadline:
@@ -187,15 +187,16 @@ def answers_for(**overrides):
     return dict(prompt_for_config(context, no_input=True))
 
 
-def tiny_png():
-    """A valid 1x1 PNG, built here so the tests ship no binary files."""
+def tiny_png(size=1):
+    """A valid size x size PNG in the project's green, built here so the tests
+    ship no binary files."""
 
     def chunk(kind, data):
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\x0b\x6e\x4f")
+    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
+    pixels = zlib.compress((b"\x00" + b"\x0b\x6e\x4f" * size) * size)
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)

@@ -27,6 +27,20 @@ MEDIA_TYPES = {
     "webp": "image/webp",
 }
 INLINE_MEDIA = ("gif", "jpeg", "jpg", "png", "webp")
+# Mozilla's "intermediate" configuration: every browser of the last years.
+TLS_PROTOCOLS = ("TLSv1.2", "TLSv1.3")
+TLS_CIPHERS = ":".join(
+    [
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        "DHE-RSA-AES128-GCM-SHA256",
+        "DHE-RSA-AES256-GCM-SHA384",
+    ]
+)
 BROTLI_MODULE_GLOB = "/etc/nginx/modules-enabled/*brotli*"
 
 
@@ -140,4 +154,6 @@ def site_context(settings, options):
         "inline_media": "|".join(INLINE_MEDIA),
         "brotli": options["brotli"],
         "hsts": hsts_header(settings),
+        "tls_protocols": TLS_PROTOCOLS,
+        "tls_ciphers": TLS_CIPHERS,
     }
