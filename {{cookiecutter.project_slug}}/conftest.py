@@ -1,3 +1,5 @@
+"""Fixtures shared by the project's tests (tests/ and each app's tests.py)."""
+
 import importlib
 import os
 import subprocess
@@ -10,7 +12,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import clear_url_caches
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parent
 PRODUCTION_STATIC_BACKEND = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 # Long and random enough for Django's deployment check; used only by tests.
 PRODUCTION_TEST_SECRET = "long-random-test-secret-9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a"
