@@ -93,6 +93,16 @@ def free_port():
 
 
 @contextmanager
+def answer(url, verify):
+    """Raise OSError unless something answers at ``url`` (http(s):// or unix:)."""
+    if url.startswith("unix:"):
+        with socket.socket(socket.AF_UNIX) as probe:
+            probe.connect(url.removeprefix("unix:"))
+    else:
+        requests.get(url, timeout=2, allow_redirects=False, verify=verify)
+
+
+@contextmanager
 def running_server(command, *, cwd, env, url, log_path, timeout=60, verify=True):
     """Start a server, wait until ``url`` answers, and stop it (by its PID) after."""
     with open(log_path, "wb") as log:
@@ -105,9 +115,9 @@ def running_server(command, *, cwd, env, url, log_path, timeout=60, verify=True)
             if process.poll() is not None:
                 pytest.fail(f"server exited early:\n{Path(log_path).read_text()}")
             try:
-                requests.get(url, timeout=2, allow_redirects=False, verify=verify)
+                answer(url, verify)
                 break
-            except requests.ConnectionError:
+            except OSError:  # requests' ConnectionError included
                 if time.monotonic() > deadline:
                     pytest.fail(f"server did not answer:\n{Path(log_path).read_text()}")
                 time.sleep(0.2)

@@ -137,7 +137,12 @@ class Stack:
         self.certificate = certificate[0]
         self.static_root = root / "staticfiles"
         self.media_root = root / "media"
-        self.gunicorn_port = free_port()
+        # nginx reaches gunicorn over a unix socket (the deploy default), Apache
+        # over TCP: both forms of --upstream run for real.
+        if server == "nginx":
+            self.upstream = f"unix:{root / 'gunicorn.sock'}"
+        else:
+            self.upstream = f"127.0.0.1:{free_port()}"
         self.https_port = free_port()
         self.http_port = free_port()
         self.base = f"https://127.0.0.1:{self.https_port}"
@@ -163,7 +168,7 @@ class Stack:
             "--server-name=127.0.0.1",
             f"--listen=127.0.0.1:{self.https_port}",
             f"--http-listen=127.0.0.1:{self.http_port}",
-            f"--upstream=127.0.0.1:{self.gunicorn_port}",
+            f"--upstream={self.upstream}",
             f"--certificate={self.certificate}",
             f"--certificate-key={key}",
             f"--output={self.site}",
@@ -191,7 +196,7 @@ class Stack:
         python = str(self.booted.python)
         environment = self.booted.environment(
             "production",
-            GUNICORN_BIND=f"127.0.0.1:{self.gunicorn_port}",
+            GUNICORN_BIND=self.upstream,
             GUNICORN_WORKERS=2,
             **self.variables,
         )
@@ -200,7 +205,9 @@ class Stack:
             + ["config.wsgi"],
             cwd=self.booted.project,
             env=environment,
-            url=f"http://127.0.0.1:{self.gunicorn_port}/",
+            url=self.upstream
+            if self.upstream.startswith("unix:")
+            else f"http://{self.upstream}/",
             log_path=self.root / "gunicorn.log",
         )
         self._gunicorn.__enter__()
