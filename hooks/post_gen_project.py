@@ -1,4 +1,6 @@
-"""Finish the generated project: prune, create directories, write .env, collect static.
+"""Finish the generated project: prune, create directories, write .env, then with a
+Python that has the project's dependencies, collect static files, create the local
+database and write the web server config.
 
 A step that fails never makes this hook exit with an error, because cookiecutter
 would then delete the whole project: the step says what failed, and the summary
@@ -63,10 +65,10 @@ def prune(project, answers):
         templates = project / WEB_SERVER_TEMPLATES
         removed += [
             path.relative_to(project).as_posix()
-            for path in sorted(templates.iterdir())
-            if not path.name.startswith(f"{server}.")
-            and not path.name.startswith(f"{server}-")
+            for path in sorted(templates.glob("*"))
+            if not path.name.startswith((f"{server}.", f"{server}-"))
         ]
+    removed = [name for name in removed if (project / name).exists()]
     for name in removed:
         path = project / name
         if path.is_dir():
@@ -286,7 +288,8 @@ def migrate(project, python, environ=os.environ):
 
 
 def web_server_config_command(answers):
-    """Write deploy/<server>.conf for the server the deploy files describe.
+    """manage.py arguments that write deploy/<server>.conf for the server layout
+    that deploy/systemd/ describes.
 
     brotli_static stays off: the module is optional, and the file must load on
     any nginx; regenerating on the server with --brotli on adds it.

@@ -68,6 +68,15 @@ def test_prune_keeps_only_the_chosen_web_server(hook, answers, prunable, server)
     assert kept == [f"{server}-headers.inc", f"{server}.conf"]
 
 
+def test_pruning_twice_changes_nothing_more(hook, answers, prunable):
+    answers = {**answers, "use_upload_example": False, "web_server": "apache"}
+    hook.prune(prunable, answers)
+    before = sorted(prunable.rglob("*"))
+
+    assert hook.prune(prunable, answers) == "nothing to remove"
+    assert sorted(prunable.rglob("*")) == before
+
+
 def test_prune_removes_the_web_server_app_when_none_is_chosen(hook, answers, prunable):
     hook.prune(prunable, {**answers, "web_server": "none"})
 
