@@ -9,6 +9,7 @@ import requests
 from support import (
     ANSWER_SETS,
     BOOT_SETS,
+    HASHED_CSS,
     HTTPS_PROXY,
     Booted,
     first_match,
@@ -117,9 +118,7 @@ def test_gunicorn_serves_hashed_static_and_never_media(booted, collect, tmp_path
         log_path=tmp_path / "gunicorn.log",
     ):
         home = requests.get(f"{base}/", headers=HTTPS_PROXY, timeout=10)
-        css_url = first_match(
-            r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', home.text
-        )
+        css_url = first_match(HASHED_CSS, home.text)
         css = requests.get(
             base + css_url,
             headers={**HTTPS_PROXY, "Accept-Encoding": "br"},
