@@ -27,10 +27,26 @@ SKIP_SETUP_VARIABLE = "COOKIECUTTER_SKIP_SETUP"
 PROJECT_MODULES = ("django", "environ", "whitenoise", "brotli")
 UPLOAD_EXAMPLE_PATHS = ("uploads",)
 WEB_SERVER_APP = "webserver"
+CLOUD_STORAGE_APP = "cloud_storage"
+BUCKET_PROVIDERS = ("s3", "gcs", "azure")
+# What publishes collectstatic's output to a bucket; media needs none of it.
+STATIC_PUBLISHING_PATHS = (
+    "cloud_storage/management",
+    "cloud_storage/publish.py",
+    "cloud_storage/test_static.py",
+)
+MEDIA_IN_BUCKET_PATHS = ("cloud_storage/test_media.py",)
 WEB_SERVER_TEMPLATES = "webserver/templates/webserver"
 # Where the deploy files (deploy/systemd/) expect the project on the server.
 SERVER_PROJECT_ROOT = "/srv/{slug}"
 EMPTY_DIRECTORIES = ("media", "staticfiles")
+# Production settings require bucket names; the web server config does not
+# depend on them, so these stand in when it is written at generation time.
+BUCKET_PLACEHOLDERS = {
+    "DJANGO_STATIC_BUCKET": "static-bucket",
+    "DJANGO_MEDIA_BUCKET": "media-bucket",
+    "DJANGO_AZURE_CONNECTION_STRING": "AccountName=stand-in;AccountKey=c3RhbmQtaW4=",
+}
 VENV = ".venv"
 INSTALL_TARGET = ".[dev]"
 COMMAND_TIMEOUT = 900  # seconds; a dependency install on a slow network
@@ -68,6 +84,7 @@ def prune(project, answers):
             for path in sorted(templates.glob("*"))
             if not path.name.startswith((f"{server}.", f"{server}-"))
         ]
+    removed += unused_cloud_storage(answers)
     removed = [name for name in removed if (project / name).exists()]
     for name in removed:
         path = project / name
@@ -76,6 +93,29 @@ def prune(project, answers):
         else:
             path.unlink()
     return f"removed {', '.join(removed)}" if removed else "nothing to remove"
+
+
+def buckets(answers):
+    """The object storage providers the answers chose, for static or media."""
+    chosen = (answers["static_storage"], answers["media_storage"])
+    return [provider for provider in BUCKET_PROVIDERS if provider in chosen]
+
+
+def unused_cloud_storage(answers):
+    """cloud_storage/ files for providers (or for static files) not chosen."""
+    chosen = buckets(answers)
+    if not chosen:
+        return [CLOUD_STORAGE_APP]
+    unused = [
+        f"{CLOUD_STORAGE_APP}/{provider}.py"
+        for provider in BUCKET_PROVIDERS
+        if provider not in chosen
+    ]
+    if answers["static_storage"] not in BUCKET_PROVIDERS:
+        unused += STATIC_PUBLISHING_PATHS
+    if answers["media_storage"] not in BUCKET_PROVIDERS:
+        unused += MEDIA_IN_BUCKET_PATHS
+    return unused
 
 
 def make_directories(project):
@@ -167,10 +207,11 @@ def find_python(floor):
     return None
 
 
-def run_quietly(command, cwd=None):
+def run_quietly(command, cwd=None, env=None):
     return subprocess.run(
         command,
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=COMMAND_TIMEOUT,
@@ -178,10 +219,10 @@ def run_quietly(command, cwd=None):
     )
 
 
-def run(command, cwd, fix):
+def run(command, cwd, fix, env=None):
     """Run a command; on failure raise Unfinished with its output's last lines."""
     try:
-        result = run_quietly([str(part) for part in command], cwd=cwd)
+        result = run_quietly([str(part) for part in command], cwd=cwd, env=env)
     except (OSError, subprocess.SubprocessError) as error:
         raise Unfinished(
             f"could not run {Path(command[0]).name}: {error}", fix
@@ -260,15 +301,25 @@ def shown(project, python, arguments):
     return " ".join([str(python), "manage.py", *arguments])
 
 
-def run_manage(project, python, arguments):
+def run_manage(project, python, arguments, env=None):
     fix = [shown(project, python, arguments)]
     if python is None:
         raise Skipped("needs the project's dependencies (see above)", fix)
-    run([python, "manage.py", *arguments], project, fix)
+    run([python, "manage.py", *arguments], project, fix, env=env)
 
 
-def collect_static(project, python):
-    """collectstatic with production's storage: hashed names and .br/.gz copies."""
+def collect_static(project, python, answers):
+    """collectstatic with production's storage: hashed names and .br/.gz copies.
+
+    Static files bound for a bucket are published when deploying, with the
+    bucket's settings: generating a project never talks to the cloud.
+    """
+    if answers["static_storage"] in BUCKET_PROVIDERS:
+        raise Skipped(
+            "static files go to the bucket when you deploy: collectstatic there "
+            "hashes them in STATIC_ROOT and uploads what the bucket lacks "
+            "(see Deploy in README.md)"
+        )
     run_manage(project, python, COLLECTSTATIC)
     collected = sum(
         1 for path in (project / "staticfiles").rglob("*") if path.is_file()
@@ -306,10 +357,27 @@ def web_server_config_command(answers):
     )
 
 
+def web_server_config_environment(answers, environ=os.environ):
+    """The environment for production settings, with stand-ins for buckets.
+
+    The config depends on where files live, not on which bucket holds them.
+    """
+    environment = dict(environ)
+    if buckets(answers):
+        for name, value in BUCKET_PLACEHOLDERS.items():
+            environment.setdefault(name, value)
+    return environment
+
+
 def write_web_server_config(project, python, answers):
     if answers["web_server"] == "none":
         raise Skipped("no web server chosen")
-    run_manage(project, python, web_server_config_command(answers))
+    run_manage(
+        project,
+        python,
+        web_server_config_command(answers),
+        env=web_server_config_environment(answers),
+    )
     return f"deploy/{answers['web_server']}.conf"
 
 
@@ -389,7 +457,7 @@ def main():
         "Find a Python that runs the project", project_python, project, answers
     )
     python = found[0] if found else None
-    steps.run("Collect static files", collect_static, project, python)
+    steps.run("Collect static files", collect_static, project, python, answers)
     steps.run("Create the local database", migrate, project, python)
     steps.run(
         "Write the web server config",

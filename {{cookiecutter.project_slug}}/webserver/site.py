@@ -9,24 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import FileSystemStorage
+from django.utils.module_loading import import_string
+
+from config.media_types import INLINE_MEDIA, MEDIA_TYPES
+from config.static_caching import HASHED_MAX_AGE, HASHED_NAME
 
 # Room around MAX_UPLOAD_SIZE for the multipart framing and the form's other
 # fields: a file Django accepts always gets through the web server.
 FORM_ALLOWANCE = 64 * 1024
-# ManifestStaticFilesStorage's names: site.3f2a1b9c0d4e.css (12 hex digits).
-HASHED_NAME = r"\.[0-9a-f]{12}\.[^/]+$"
-HASHED_MAX_AGE = 315360000  # ten years, as WhiteNoise sends for hashed files
-# Media types uploads are served with; anything else is a download.
-MEDIA_TYPES = {
-    "gif": "image/gif",
-    "jpeg": "image/jpeg",
-    "jpg": "image/jpeg",
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "txt": "text/plain",
-    "webp": "image/webp",
-}
-INLINE_MEDIA = ("gif", "jpeg", "jpg", "png", "webp")
 # Mozilla's "intermediate" configuration: every browser of the last years.
 TLS_PROTOCOLS = ("TLSv1.2", "TLSv1.3")
 TLS_CIPHERS = ":".join(
@@ -64,6 +55,12 @@ def served_directory(setting, url, root):
             " web server to serve it (a CDN or object storage serves full URLs)."
         )
     return Directory(url=url, root=Path(root))
+
+
+def on_disk(settings, alias):
+    """Whether STORAGES[alias] keeps its files on this server (not in a bucket)."""
+    backend = import_string(settings.STORAGES[alias]["BACKEND"])
+    return issubclass(backend, FileSystemStorage)
 
 
 def rebased(path, base_dir, project_root):
@@ -144,8 +141,11 @@ def site_context(settings, options):
             for address in (options["http_listen"], options["listen"])
             if address not in ("80", "443")
         ],
-        "static": served_directory("STATIC", settings.STATIC_URL, static_root),
-        "media": served_directory("MEDIA", settings.MEDIA_URL, media_root),
+        # Files kept in a bucket are served from there; the server proxies the rest.
+        "static": on_disk(settings, "staticfiles")
+        and served_directory("STATIC", settings.STATIC_URL, static_root),
+        "media": on_disk(settings, "default")
+        and served_directory("MEDIA", settings.MEDIA_URL, media_root),
         "body_limit": settings.MAX_UPLOAD_SIZE + FORM_ALLOWANCE,
         "static_max_age": getattr(settings, "WHITENOISE_MAX_AGE", 60),
         "hashed_max_age": HASHED_MAX_AGE,

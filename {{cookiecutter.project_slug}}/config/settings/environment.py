@@ -28,6 +28,11 @@ def env_list(name, default=()):
     return [item.strip() for item in items if item.strip()]
 
 
+def optional(name):
+    """A value that may be left unset: None when it is empty."""
+    return env.str(name, default="").strip() or None
+
+
 def required(name):
     """A value production cannot run without: no default, and the error names it."""
     value = env.str(name, default="").strip()

@@ -1,21 +1,165 @@
+{%- set static = cookiecutter.static_storage -%}
+{%- set media = cookiecutter.media_storage -%}
+{%- set providers = [static, media] -%}
 """Settings for production: gunicorn behind a proxy (config/wsgi.py uses these).
 
+{% if static == "whitenoise" -%}
 Static files: collectstatic writes hashed, compressed (.br, .gz) copies to
 STATIC_ROOT; WhiteNoise serves them with far-future, immutable caching.
+{%- else -%}
+Static files: collectstatic hashes them in STATIC_ROOT and uploads them to a
+bucket, which a CDN serves with far-future, immutable caching.
+{%- endif %}
+{% if media == "local" -%}
 Media files: stored in MEDIA_ROOT and served by the web server, never by Django.
+{%- else -%}
+Media files: stored in a private bucket, linked with signed URLs that expire;
+never served by Django.
+{%- endif %}
 """
-
+{% if media == "s3" %}
+from django.core.exceptions import ImproperlyConfigured
+{% endif %}
+{%- if media == "gcs" %}
+from datetime import timedelta
+{% endif %}
 from .base import *
-from .environment import env, required, required_list
+from .environment import env, {% if static != "whitenoise" or media != "local" %}optional, {% endif %}required, required_list
 
 SECRET_KEY = required("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = required_list("DJANGO_ALLOWED_HOSTS")
+{%- if "s3" in providers %}
 
+# Amazon S3 or an S3-compatible service (MinIO, R2, Spaces: set the endpoint).
+# Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY when set, else the
+# instance's or task's role. No ACLs are set; bucket policies decide access.
+S3_CONNECTION = {
+    "region_name": optional("DJANGO_S3_REGION"),
+    "endpoint_url": optional("DJANGO_S3_ENDPOINT_URL"),
+}
+{%- endif %}
+{%- if "gcs" in providers %}
+
+# Google Cloud Storage. Credentials: the key file GOOGLE_APPLICATION_CREDENTIALS
+# names, else the machine's service account. No ACLs are set; IAM decides access.
+GCS_CONNECTION = {
+    "project_id": optional("DJANGO_GCS_PROJECT"),
+}
+{%- endif %}
+{%- if "azure" in providers %}
+
+# Azure Blob Storage: account, key and endpoint in one connection string.
+AZURE_CONNECTION = {
+    "connection_string": required("DJANGO_AZURE_CONNECTION_STRING"),
+}
+{%- endif %}
+
+{% if static == "whitenoise" -%}
 # Hashed names (site.3f2a1b9c.css) that can be cached forever, plus brotli and
 # gzip copies that WhiteNoise picks by the request's Accept-Encoding.
 STORAGES["staticfiles"]["BACKEND"] = (
     "whitenoise.storage.CompressedManifestStaticFilesStorage"
 )
+{%- else -%}
+# Static files live in a bucket: collectstatic hashes them in STATIC_ROOT and
+# uploads only what the bucket lacks (cloud_storage's collectstatic), and pages
+# link them at DJANGO_STATIC_DOMAIN (a CDN) or at the bucket. The bucket (or
+# the CDN in front of it) must be readable by everyone; WhiteNoise has no part.
+INSTALLED_APPS = ["cloud_storage", *INSTALLED_APPS]
+MIDDLEWARE.remove("whitenoise.middleware.WhiteNoiseMiddleware")
+STATIC_LOCATION = env.str("DJANGO_STATIC_LOCATION", default="static").strip("/")
+STATIC_DOMAIN = optional("DJANGO_STATIC_DOMAIN")
+STORAGES["staticfiles"] = {
+    "BACKEND": "cloud_storage.{{ static }}.StaticStorage",
+    "OPTIONS": {
+{%- if static == "s3" %}
+        **S3_CONNECTION,
+        "bucket_name": required("DJANGO_STATIC_BUCKET"),
+        "location": STATIC_LOCATION,
+        "custom_domain": STATIC_DOMAIN,
+        "querystring_auth": False,  # stable public URLs that a CDN can cache
+        "file_overwrite": True,  # the manifest is replaced in place
+{%- elif static == "gcs" %}
+        **GCS_CONNECTION,
+        "bucket_name": required("DJANGO_STATIC_BUCKET"),
+        "location": STATIC_LOCATION,
+        "custom_endpoint": STATIC_DOMAIN and f"https://{STATIC_DOMAIN}",
+        "querystring_auth": False,  # stable public URLs that a CDN can cache
+        "file_overwrite": True,  # the manifest is replaced in place
+{%- else %}
+        **AZURE_CONNECTION,
+        "azure_container": required("DJANGO_STATIC_BUCKET"),
+        "location": STATIC_LOCATION,
+        "custom_domain": STATIC_DOMAIN,
+        "expiration_secs": None,  # stable public URLs that a CDN can cache
+        "overwrite_files": True,  # the manifest is replaced in place
+{%- endif %}
+    },
+}
+if STATIC_DOMAIN:
+    STATIC_URL = f"https://{STATIC_DOMAIN}/{STATIC_LOCATION}/"
+{%- endif %}
+{%- if media != "local" %}
+
+# Media files live in a bucket, private unless DJANGO_MEDIA_PUBLIC: links are
+# signed and expire after DJANGO_MEDIA_URL_EXPIRY seconds. A name that is taken
+# gets a new one, and the stored Content-Type comes from the name, never from
+# the client (config/media_types.py).
+MEDIA_LOCATION = env.str("DJANGO_MEDIA_LOCATION", default="media").strip("/")
+MEDIA_DOMAIN = optional("DJANGO_MEDIA_DOMAIN")
+MEDIA_PUBLIC = env.bool("DJANGO_MEDIA_PUBLIC", default=False)
+MEDIA_URL_EXPIRY = env.int("DJANGO_MEDIA_URL_EXPIRY", default=3600)
+{%- if media == "s3" %}
+# Behind a CDN domain, private links are signed by CloudFront's key pair: a
+# bucket signature is not valid there.
+CLOUDFRONT_KEY_ID = optional("DJANGO_CLOUDFRONT_KEY_ID")
+if MEDIA_DOMAIN and not MEDIA_PUBLIC and not CLOUDFRONT_KEY_ID:
+    raise ImproperlyConfigured(
+        "Private media behind DJANGO_MEDIA_DOMAIN needs CloudFront signed URLs: "
+        "set DJANGO_CLOUDFRONT_KEY_ID and DJANGO_CLOUDFRONT_KEY, or set "
+        "DJANGO_MEDIA_PUBLIC=True, or unset DJANGO_MEDIA_DOMAIN to link the bucket."
+    )
+{%- endif %}
+STORAGES["default"] = {
+    "BACKEND": "cloud_storage.{{ media }}.MediaStorage",
+    "OPTIONS": {
+{%- if media == "s3" %}
+        **S3_CONNECTION,
+        "bucket_name": required("DJANGO_MEDIA_BUCKET"),
+        "location": MEDIA_LOCATION,
+        "custom_domain": MEDIA_DOMAIN,
+        "querystring_auth": not MEDIA_PUBLIC,
+        "querystring_expire": MEDIA_URL_EXPIRY,
+        "cloudfront_key_id": CLOUDFRONT_KEY_ID,
+        "cloudfront_key": env.str("DJANGO_CLOUDFRONT_KEY", default="", multiline=True)
+        or None,
+        "file_overwrite": False,
+{%- elif media == "gcs" %}
+        **GCS_CONNECTION,
+        "bucket_name": required("DJANGO_MEDIA_BUCKET"),
+        "location": MEDIA_LOCATION,
+        # Signed URLs bound to the CDN's host name (a bucket-bound host name).
+        "custom_endpoint": MEDIA_DOMAIN and f"https://{MEDIA_DOMAIN}",
+        "querystring_auth": not MEDIA_PUBLIC,
+        "expiration": timedelta(seconds=MEDIA_URL_EXPIRY),
+        # Without a key file (Cloud Run, GCE), sign through IAM's signBlob.
+        "iam_sign_blob": env.bool("DJANGO_GCS_IAM_SIGN_BLOB", default=False),
+        "sa_email": optional("DJANGO_GCS_SERVICE_ACCOUNT"),
+        "file_overwrite": False,
+{%- else %}
+        **AZURE_CONNECTION,
+        "azure_container": required("DJANGO_MEDIA_BUCKET"),
+        "location": MEDIA_LOCATION,
+        # The CDN must pass the query string (the SAS signature) to the blob.
+        "custom_domain": MEDIA_DOMAIN,
+        "expiration_secs": None if MEDIA_PUBLIC else MEDIA_URL_EXPIRY,
+        "overwrite_files": False,
+{%- endif %}
+    },
+}
+if MEDIA_DOMAIN:
+    MEDIA_URL = f"https://{MEDIA_DOMAIN}/{MEDIA_LOCATION}/"
+{%- endif %}
 
 # HTTPS is terminated by the proxy in front, which must set X-Forwarded-Proto
 # (and strip it from what clients send).

@@ -1,0 +1,445 @@
+"""Real object-storage APIs on loopback: moto (S3), gcp-storage-emulator (GCS)
+and Azurite (Azure Blob), each behind a proxy that counts the requests it sees.
+
+    with s3_server() as server:
+        server.create_bucket("media")
+        options = server.storage_options("media")  # django-storages OPTIONS
+        with server.counting() as seen:
+            ...
+        assert seen.requests
+
+Counting happens at the server side, so it covers every client: boto3, the
+Google and Azure SDKs, and a browser or requests fetching a generated URL.
+"""
+
+import http.client
+import http.server
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+import requests
+
+from support import free_port, skip_or_fail
+
+# Never forwarded: they describe one connection, not the request. The proxy
+# de-chunks bodies and answers "Expect: 100-continue" itself.
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
+}
+START_TIMEOUT = 60
+
+
+class Seen(NamedTuple):
+    method: str
+    path: str  # with the query string
+    status: int
+
+
+class CountingProxy(http.server.ThreadingHTTPServer):
+    """A reverse proxy to one loopback port that records every request."""
+
+    daemon_threads = True
+
+    def __init__(self, upstream_port):
+        # Port 0: the kernel picks a free port, so no race with other servers.
+        super().__init__(("127.0.0.1", 0), ProxyHandler)
+        self.upstream_port = upstream_port
+        self.endpoint = f"http://127.0.0.1:{self.server_port}"
+        self.lock = threading.Lock()
+        self.seen = []
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+    def record(self, seen):
+        with self.lock:
+            self.seen.append(seen)
+
+    def requests_since(self, mark=0):
+        with self.lock:
+            return self.seen[mark:]
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
+
+
+class ProxyHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the SDKs expect
+    timeout = 60  # an idle client connection must not hold a thread forever
+    upstream = None
+
+    def forward(self):
+        try:
+            body = self.read_body()
+            response, data = self.exchange(self.upstream_headers(body), body)
+        except (OSError, http.client.HTTPException, ValueError):
+            self.server.record(Seen(self.command, self.path, 502))
+            self.send_error(502, "upstream failed")
+            return
+        # Recorded before answering, so a client sees its request counted.
+        self.server.record(Seen(self.command, self.path, response.status))
+        self.send_response_only(response.status, response.reason)
+        has_body = self.command != "HEAD" and response.status not in (204, 304)
+        # Without a body (HEAD) Content-Length is the object's: keep it.
+        skip = HOP_BY_HOP | {"content-length"} if has_body else HOP_BY_HOP
+        for name, value in response.getheaders():
+            if name.lower() not in skip:
+                self.send_header(name, value)
+        if has_body:
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if has_body:
+            self.wfile.write(data)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = forward
+
+    def read_body(self):
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self.read_chunks()
+        length = self.headers.get("Content-Length")
+        return self.rfile.read(int(length)) if length else None
+
+    def read_chunks(self):
+        chunks = []
+        while size := int(self.rfile.readline().split(b";")[0], 16):
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()  # the CRLF after each chunk
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass  # trailers
+        return b"".join(chunks)
+
+    def upstream_headers(self, body):
+        # Host stays as the client sent it: signatures and emulators' URLs use it.
+        headers = [
+            (name, value)
+            for name, value in self.headers.items()
+            if name.lower() not in HOP_BY_HOP | {"content-length"}
+        ]
+        if body is not None:
+            headers.append(("Content-Length", str(len(body))))
+        return headers
+
+    def exchange(self, headers, body):
+        if self.upstream is None:
+            port = self.server.upstream_port
+            self.upstream = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        # A kept-alive upstream connection may have been closed by the
+        # emulator meanwhile (Azurite: after 5 s): retry once on a fresh one.
+        reused = self.upstream.sock is not None
+        try:
+            return self.send_upstream(headers, body)
+        except (http.client.RemoteDisconnected, ConnectionError):
+            self.upstream.close()
+            if not reused:
+                raise
+            return self.send_upstream(headers, body)
+
+    def send_upstream(self, headers, body):
+        self.upstream.putrequest(
+            self.command, self.path, skip_host=True, skip_accept_encoding=True
+        )
+        for name, value in headers:
+            self.upstream.putheader(name, value)
+        self.upstream.endheaders(body)
+        response = self.upstream.getresponse()
+        return response, response.read()
+
+    def finish(self):
+        super().finish()
+        if self.upstream is not None:
+            self.upstream.close()
+
+    def log_message(self, format, *args):
+        pass  # the count is the log
+
+
+class Counting:
+    """The requests a server saw since this window opened."""
+
+    def __init__(self, proxy):
+        self.proxy = proxy
+        self.mark = len(proxy.requests_since())
+
+    @property
+    def requests(self):
+        return self.proxy.requests_since(self.mark)
+
+    def __len__(self):
+        return len(self.requests)
+
+
+@dataclass
+class StorageServer:
+    """An emulator, and the counting proxy clients reach it through."""
+
+    backend: str
+    endpoint: str  # the proxy: what clients (and settings) should use
+    direct: str  # the emulator itself, for set-up that should not be counted
+    process: subprocess.Popen
+    proxy: CountingProxy = field(repr=False)
+    started_in: float  # seconds until the emulator answered
+
+    @property
+    def requests(self):
+        return self.proxy.requests_since()
+
+    def mark(self):
+        return len(self.requests)
+
+    def requests_since(self, mark):
+        return self.proxy.requests_since(mark)
+
+    @contextmanager
+    def counting(self):
+        yield Counting(self.proxy)
+
+    def environment(self):
+        """Variables a Django process needs to reach the emulator."""
+        return {}
+
+    def stop(self):
+        self.proxy.stop()
+        stop_process(self.process)
+
+
+@dataclass
+class S3Server(StorageServer):
+    access_key: str = "testing"  # moto accepts any key and checks no signature
+    secret_key: str = "testing"
+    region: str = "us-east-1"
+
+    def create_bucket(self, name, public=False):
+        headers = {"x-amz-acl": "public-read"} if public else {}
+        response = requests.put(f"{self.direct}/{name}", headers=headers, timeout=10)
+        response.raise_for_status()
+
+    def storage_options(self, bucket, **options):
+        """OPTIONS for storages.backends.s3.S3Storage."""
+        return {
+            "bucket_name": bucket,
+            "endpoint_url": self.endpoint,
+            "access_key": self.access_key,
+            "secret_key": self.secret_key,
+            "region_name": self.region,
+            # An IP endpoint makes botocore choose path style by itself; say it.
+            "addressing_style": "path",
+            **options,
+        }
+
+
+@dataclass
+class GCSServer(StorageServer):
+    project: str = "test-project"
+
+    def create_bucket(self, name, public=False):
+        # The emulator serves every object to anyone; the ACL is for the record.
+        params = {"project": self.project}
+        if public:
+            params["predefinedAcl"] = "publicRead"
+        response = requests.post(
+            f"{self.direct}/storage/v1/b", params=params, json={"name": name}, timeout=10
+        )
+        response.raise_for_status()
+
+    def environment(self):
+        # google-cloud-storage sends its API calls here, with anonymous
+        # credentials unless the storage is given credentials of its own.
+        return {"STORAGE_EMULATOR_HOST": self.endpoint}
+
+    def storage_options(self, bucket, **options):
+        """OPTIONS for storages.backends.gcloud.GoogleCloudStorage.
+
+        Unsigned: anonymous credentials cannot sign, and without a
+        custom_endpoint url() would name storage.googleapis.com.
+        """
+        return {
+            "bucket_name": bucket,
+            "project_id": self.project,
+            "querystring_auth": False,
+            "custom_endpoint": f"{self.endpoint}/{bucket}",
+            **options,
+        }
+
+
+@dataclass
+class AzureServer(StorageServer):
+    # Azurite's fixed development account, documented by Microsoft.
+    account_name: str = "devstoreaccount1"
+    account_key: str = (
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/"
+        "KBHBeksoGMGw=="
+    )
+
+    @property
+    def blob_endpoint(self):
+        return f"{self.endpoint}/{self.account_name}"
+
+    @property
+    def connection_string(self):
+        return self.connection_string_for(self.blob_endpoint)
+
+    def connection_string_for(self, blob_endpoint):
+        return (
+            f"DefaultEndpointsProtocol=http;AccountName={self.account_name};"
+            f"AccountKey={self.account_key};BlobEndpoint={blob_endpoint};"
+        )
+
+    def create_bucket(self, name, public=False):
+        try:
+            from azure.storage.blob import BlobServiceClient
+        except ImportError:
+            skip_or_fail("azure-storage-blob is not installed")
+        direct = self.connection_string_for(f"{self.direct}/{self.account_name}")
+        client = BlobServiceClient.from_connection_string(direct)
+        client.create_container(name, public_access="blob" if public else None)
+
+    def storage_options(self, container, **options):
+        """OPTIONS for storages.backends.azure_storage.AzureStorage.
+
+        Only a connection string can name a custom blob endpoint: account_name
+        alone builds https://<account>.blob.<endpoint_suffix>.
+        """
+        return {
+            "connection_string": self.connection_string,
+            "azure_container": container,
+            **options,
+        }
+
+
+def stop_process(process):
+    """Terminate the emulator's process group (it was started as its own session)."""
+    if process.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def wait_until_answers(process, url, log_path):
+    """Any HTTP answer will do: the emulators' roots differ."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"emulator exited early:\n{log_path.read_text()}")
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"emulator did not answer:\n{log_path.read_text()}")
+            time.sleep(0.1)
+
+
+@contextmanager
+def running_emulator(kind, backend, command, port, workdir):
+    log_path = Path(workdir) / f"{backend}.log"
+    started = time.monotonic()
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: stop() reaches its children
+        )
+    try:
+        direct = f"http://127.0.0.1:{port}"
+        wait_until_answers(process, direct, log_path)
+        proxy = CountingProxy(port)
+    except BaseException:
+        stop_process(process)
+        raise
+    server = kind(
+        backend=backend,
+        endpoint=proxy.endpoint,
+        direct=direct,
+        process=process,
+        proxy=proxy,
+        started_in=time.monotonic() - started,
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def python_module(module, package):
+    if importlib.util.find_spec(module) is None:
+        skip_or_fail(f"{module} is not installed (pip install {package})")
+    return [sys.executable, "-m", module]
+
+
+@contextmanager
+def s3_server():
+    command = python_module("moto.server", "'moto[server]'")
+    port = free_port()
+    with (
+        tempfile.TemporaryDirectory(prefix="s3-") as workdir,
+        running_emulator(
+            S3Server, "s3", [*command, "-H", "127.0.0.1", "-p", str(port)], port, workdir
+        ) as server,
+    ):
+        yield server
+
+
+@contextmanager
+def gcs_server():
+    command = python_module("gcp_storage_emulator", "gcp-storage-emulator")
+    port = free_port()
+    arguments = ["start", "--host", "127.0.0.1", "--port", str(port), "--in-memory"]
+    with (
+        tempfile.TemporaryDirectory(prefix="gcs-") as workdir,
+        running_emulator(
+            GCSServer, "gcs", [*command, *arguments], port, workdir
+        ) as server,
+    ):
+        yield server
+
+
+@contextmanager
+def azure_server():
+    azurite = shutil.which("azurite-blob")
+    if azurite is None:
+        skip_or_fail("azurite-blob is not installed (npm install -g azurite)")
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="azurite-") as workdir:
+        command = [
+            azurite,
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(port),
+            "--inMemoryPersistence",  # cwd is workdir, for anything it still writes
+            "--silent",
+            "--skipApiVersionCheck",  # the SDK may be newer than Azurite
+            "--loose",
+            "--disableTelemetry",
+        ]
+        with running_emulator(AzureServer, "azure", command, port, workdir) as server:
+            yield server

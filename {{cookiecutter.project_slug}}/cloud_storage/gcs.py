@@ -1,0 +1,51 @@
+"""Google Cloud Storage.
+
+No class here sets an ACL: access comes from IAM, so buckets with uniform
+bucket-level access work.
+"""
+{% if cookiecutter.static_storage == "gcs" %}
+import base64
+
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+{%- endif %}
+from storages.backends.gcloud import GoogleCloudStorage
+{% if cookiecutter.media_storage == "gcs" %}
+from config.media_types import media_headers
+{%- endif %}
+{%- if cookiecutter.static_storage == "gcs" %}
+from config.static_caching import cache_control
+{%- endif %}
+{%- if cookiecutter.media_storage == "gcs" %}
+
+
+class MediaStorage(GoogleCloudStorage):
+    """Uploads: typed by the server from the name; a taken name gets a new one."""
+
+    def get_object_parameters(self, name):
+        content_type, disposition = media_headers(name)
+        return {
+            **super().get_object_parameters(name),
+            "content_type": content_type,
+            "content_disposition": disposition,
+        }
+{%- endif %}
+{%- if cookiecutter.static_storage == "gcs" %}
+
+
+class StaticStorage(ManifestFilesMixin, GoogleCloudStorage):
+    """collectstatic's output, linked through its manifest (staticfiles.json)."""
+
+    def get_object_parameters(self, name):
+        return {
+            **super().get_object_parameters(name),
+            "cache_control": cache_control(name),
+        }
+
+    def stored_checksums(self):
+        """{name: MD5} of every object under the prefix, 1,000 per request."""
+        prefix = f"{self.location}/" if self.location else ""
+        return {
+            blob.name.removeprefix(prefix): base64.b64decode(blob.md5_hash).hex()
+            for blob in self.bucket.list_blobs(prefix=prefix)
+        }
+{%- endif %}

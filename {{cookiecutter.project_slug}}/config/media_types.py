@@ -1,0 +1,31 @@
+"""How uploaded files are served, wherever they are stored.
+
+Uploads are untrusted: only these types are served with their own Content-Type,
+only images are shown inline, and anything else is a download. The web server
+config (webserver/) and object storage (cloud_storage/) both follow this list.
+"""
+
+from pathlib import PurePosixPath
+
+MEDIA_TYPES = {
+    "gif": "image/gif",
+    "jpeg": "image/jpeg",
+    "jpg": "image/jpeg",
+    "pdf": "application/pdf",
+    "png": "image/png",
+    "txt": "text/plain",
+    "webp": "image/webp",
+}
+INLINE_MEDIA = ("gif", "jpeg", "jpg", "png", "webp")
+DOWNLOAD_TYPE = "application/octet-stream"
+
+
+def media_headers(name):
+    """(Content-Type, Content-Disposition) for an uploaded file, from its name alone.
+
+    What the uploading client claimed is never used: a .png sent as text/html
+    is still served as image/png, and an .html file only ever as a download.
+    """
+    extension = PurePosixPath(name).suffix.lower().lstrip(".")
+    disposition = "inline" if extension in INLINE_MEDIA else "attachment"
+    return MEDIA_TYPES.get(extension, DOWNLOAD_TYPE), disposition
