@@ -15,6 +15,7 @@ Google and Azure SDKs, and a browser or requests fetching a generated URL.
 import http.client
 import http.server
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -26,7 +27,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 import pytest
 import requests
@@ -59,10 +60,12 @@ class CountingProxy(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, upstream_port):
+    def __init__(self, upstream_port, canned=None):
         # Port 0: the kernel picks a free port, so no race with other servers.
         super().__init__(("127.0.0.1", 0), ProxyHandler)
         self.upstream_port = upstream_port
+        # {path: (status, content type, body)}: answered here, not upstream.
+        self.canned = canned or {}
         self.endpoint = f"http://127.0.0.1:{self.server_port}"
         self.lock = threading.Lock()
         self.seen = []
@@ -90,6 +93,9 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
     def forward(self):
         try:
             body = self.read_body()
+            if self.path.partition("?")[0] in self.server.canned:
+                self.answer_canned()
+                return
             response, data = self.exchange(self.upstream_headers(body), body)
         except (OSError, http.client.HTTPException, ValueError):
             self.server.record(Seen(self.command, self.path, 502))
@@ -111,6 +117,15 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = forward
+
+    def answer_canned(self):
+        status, content_type, data = self.server.canned[self.path.partition("?")[0]]
+        self.server.record(Seen(self.command, self.path, status))
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
     def read_body(self):
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -197,6 +212,7 @@ class StorageServer:
     process: subprocess.Popen
     proxy: CountingProxy = field(repr=False)
     started_in: float  # seconds until the emulator answered
+    canned: ClassVar[dict] = {}  # paths the proxy answers itself
 
     @property
     def requests(self):
@@ -249,6 +265,16 @@ class S3Server(StorageServer):
 @dataclass
 class GCSServer(StorageServer):
     project: str = "test-project"
+    # google-auth trades a service account's signed JWT for an access token
+    # at the key file's token_uri before any API call; the emulator has no
+    # such endpoint, so the proxy plays it. Any token will do for the emulator.
+    canned: ClassVar[dict] = {
+        "/token": (
+            200,
+            "application/json",
+            b'{"access_token": "emulator", "expires_in": 3600, "token_type": "Bearer"}',
+        )
+    }
 
     def create_bucket(self, name, public=False):
         # The emulator serves every object to anyone; the ACL is for the record.
@@ -259,6 +285,37 @@ class GCSServer(StorageServer):
             f"{self.direct}/storage/v1/b", params=params, json={"name": name}, timeout=10
         )
         response.raise_for_status()
+
+    def service_account_file(self, directory):
+        """A throwaway service-account key file, for signed URLs.
+
+        Its token_uri is the proxy's /token. Pass it as credentials
+        (service_account.Credentials.from_service_account_file): with
+        STORAGE_EMULATOR_HOST set, GOOGLE_APPLICATION_CREDENTIALS is ignored.
+        """
+        try:
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+        except ImportError:
+            skip_or_fail("cryptography is not installed")
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        path = Path(directory) / "service-account.json"
+        info = {
+            "type": "service_account",
+            "project_id": self.project,
+            "private_key_id": "emulator",
+            "private_key": pem.decode(),
+            "client_email": f"emulator@{self.project}.iam.gserviceaccount.com",
+            "client_id": "1",
+            "token_uri": f"{self.endpoint}/token",
+        }
+        path.write_text(json.dumps(info))
+        return path
 
     def environment(self):
         # google-cloud-storage sends its API calls here, with anonymous
@@ -371,7 +428,7 @@ def running_emulator(kind, backend, command, port, workdir):
     try:
         direct = f"http://127.0.0.1:{port}"
         wait_until_answers(process, direct, log_path)
-        proxy = CountingProxy(port)
+        proxy = CountingProxy(port, kind.canned)
     except BaseException:
         stop_process(process)
         raise

@@ -13,7 +13,20 @@ from django.test import override_settings
 from django.urls import clear_url_caches
 
 PROJECT_DIR = Path(__file__).resolve().parent
+{%- if cookiecutter.static_storage == "whitenoise" %}
 PRODUCTION_STATIC_BACKEND = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+{%- else %}
+# What production's collectstatic builds in STATIC_ROOT before it uploads.
+PRODUCTION_STATIC_BACKEND = (
+    "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+)
+{%- endif %}
+{%- if "azure" in (cookiecutter.static_storage, cookiecutter.media_storage) %}
+AZURE_TEST_CONNECTION = (
+    "DefaultEndpointsProtocol=https;AccountName=example;"
+    "AccountKey=dGVzdC1vbmx5LWtleQ==;EndpointSuffix=core.windows.net"
+)
+{%- endif %}
 # Long and random enough for Django's deployment check; used only by tests.
 PRODUCTION_TEST_SECRET = "long-random-test-secret-9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a"
 
@@ -106,4 +119,22 @@ def production_variables():
     return {
         "DJANGO_SECRET_KEY": PRODUCTION_TEST_SECRET,
         "DJANGO_ALLOWED_HOSTS": "example.com",
+{%- if cookiecutter.static_storage != "whitenoise" %}
+        "DJANGO_STATIC_BUCKET": "example-static",
+{%- endif %}
+{%- if cookiecutter.media_storage != "local" %}
+        "DJANGO_MEDIA_BUCKET": "example-media",
+{%- endif %}
+{%- if "s3" in (cookiecutter.static_storage, cookiecutter.media_storage) %}
+        "AWS_ACCESS_KEY_ID": "test-access-key",
+        "AWS_SECRET_ACCESS_KEY": "test-secret-key",
+{%- endif %}
+{%- if "azure" in (cookiecutter.static_storage, cookiecutter.media_storage) %}
+        "DJANGO_AZURE_CONNECTION_STRING": AZURE_TEST_CONNECTION,
+{%- endif %}
+{%- if "gcs" in (cookiecutter.static_storage, cookiecutter.media_storage) %}
+        # The client wants credentials even to build a URL; pointed at an
+        # emulator it uses anonymous ones. Nothing is requested from it.
+        "STORAGE_EMULATOR_HOST": "http://127.0.0.1:9",
+{%- endif %}
     }

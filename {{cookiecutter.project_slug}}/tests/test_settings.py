@@ -1,15 +1,19 @@
+{%- set static = cookiecutter.static_storage -%}
+{%- set media = cookiecutter.media_storage -%}
 """What each environment's settings resolve to, checked in the running framework."""
 
 RESOLVE = """
 import django
 django.setup()
 from django.conf import settings
-from django.core.files.storage import storages
 from django.urls import Resolver404, resolve
+from django.utils.module_loading import import_string
 
 def backend(alias):
-    storage = storages[alias]
-    return f"{type(storage).__module__}.{type(storage).__qualname__}"
+    # The class Django builds the storage from (building a bucket's static
+    # storage would read its manifest over the network).
+    storage = import_string(settings.STORAGES[alias]["BACKEND"])
+    return f"{storage.__module__}.{storage.__qualname__}"
 
 def serves_media():
     try:
@@ -18,12 +22,18 @@ def serves_media():
         return False
     return True
 
-middleware = settings.MIDDLEWARE
+def whitenoise_position():
+    middleware = settings.MIDDLEWARE
+    whitenoise = "whitenoise.middleware.WhiteNoiseMiddleware"
+    if whitenoise not in middleware:
+        return None
+    security = "django.middleware.security.SecurityMiddleware"
+    return middleware.index(whitenoise) - middleware.index(security)
+
 print(backend("default"))
 print(backend("staticfiles"))
 print(settings.DEBUG)
-print(middleware.index("whitenoise.middleware.WhiteNoiseMiddleware")
-      - middleware.index("django.middleware.security.SecurityMiddleware"))
+print(whitenoise_position())
 print(serves_media())
 print(settings.ALLOWED_HOSTS)
 """
@@ -35,7 +45,7 @@ def resolved(run_with_settings, module, **variables):
     return result.stdout.splitlines()
 
 
-def test_production_resolves_whitenoise_and_never_serves_media(
+def test_production_resolves_its_storages_and_never_serves_media(
     run_with_settings, production_variables
 ):
     lines = resolved(
@@ -43,10 +53,20 @@ def test_production_resolves_whitenoise_and_never_serves_media(
     )
 
     assert lines == [
+{%- if media == "local" %}
         "django.core.files.storage.filesystem.FileSystemStorage",
+{%- else %}
+        "cloud_storage.{{ media }}.MediaStorage",
+{%- endif %}
+{%- if static == "whitenoise" %}
         "whitenoise.storage.CompressedManifestStaticFilesStorage",
         "False",
-        "1",
+        "1",  # WhiteNoise right after SecurityMiddleware
+{%- else %}
+        "cloud_storage.{{ static }}.StaticStorage",
+        "False",
+        "None",  # no WhiteNoise: static files are served from the bucket
+{%- endif %}
         "False",
         "['example.com']",
     ]

@@ -1,4 +1,4 @@
-"""Static files: found in development, hashed and compressed for production."""
+"""Static files: found in development, hashed{% if cookiecutter.static_storage == "whitenoise" %} and compressed{% endif %} for production."""
 
 import re
 
@@ -31,18 +31,19 @@ def test_home_page_links_hashed_urls_under_production_storage(client, collected_
     assert re.search(r'src="/static/images/logo\.[0-9a-f]{12}\.svg"', page)
 
 
-def test_collectstatic_writes_compressed_copies(collected_static):
-    css = collected_static / staticfiles_storage.stored_name("css/site.css")
-
-    assert css.with_name(css.name + ".br").is_file()
-    assert css.with_name(css.name + ".gz").is_file()
-
-
 def test_css_url_references_point_at_hashed_names(collected_static):
     css = collected_static / staticfiles_storage.stored_name("css/site.css")
 
     pattern = staticfiles_storage.stored_name("images/pattern.svg").split("/")[-1]
     assert f'url("../images/{pattern}")' in css.read_text()
+{%- if cookiecutter.static_storage == "whitenoise" %}
+
+
+def test_collectstatic_writes_compressed_copies(collected_static):
+    css = collected_static / staticfiles_storage.stored_name("css/site.css")
+
+    assert css.with_name(css.name + ".br").is_file()
+    assert css.with_name(css.name + ".gz").is_file()
 
 
 def test_whitenoise_serves_hashed_files_compressed_and_immutable(
@@ -57,3 +58,4 @@ def test_whitenoise_serves_hashed_files_compressed_and_immutable(
     assert "immutable" in response["Cache-Control"]
     assert "max-age=315360000" in response["Cache-Control"]
     assert "Accept-Encoding" in response["Vary"]
+{%- endif %}

@@ -11,6 +11,14 @@ from .management.commands.webserver_config import available_servers
 from .site import FORM_ALLOWANCE, HASHED_NAME
 
 SERVER = available_servers()[0]
+ON_DISK = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+ELSEWHERE = {"BACKEND": "django.core.files.storage.InMemoryStorage"}
+
+
+@pytest.fixture(autouse=True)
+def files_on_disk(settings):
+    """Static and media files on this server, as the web server serves them."""
+    settings.STORAGES = {"default": ON_DISK, "staticfiles": ON_DISK}
 
 
 def config(**options):
@@ -35,6 +43,18 @@ def test_paths_urls_and_limit_come_from_the_settings(settings, tmp_path):
     assert "/uploaded/" in text
     assert str(1000 + FORM_ALLOWANCE) in text
     assert "/static/" not in text
+
+
+def test_files_kept_elsewhere_get_no_location_and_reach_django(settings):
+    """A bucket (or any storage not on this disk) serves its own files."""
+    settings.STORAGES = {"default": ELSEWHERE, "staticfiles": ELSEWHERE}
+
+    text = config()
+
+    assert str(settings.STATIC_ROOT) not in text
+    assert str(settings.MEDIA_ROOT) not in text
+    assert "/static/" not in text
+    assert "/media/" not in text
 
 
 def test_project_root_moves_project_paths_to_the_server(settings):

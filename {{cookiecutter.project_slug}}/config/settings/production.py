@@ -36,6 +36,7 @@ ALLOWED_HOSTS = required_list("DJANGO_ALLOWED_HOSTS")
 S3_CONNECTION = {
     "region_name": optional("DJANGO_S3_REGION"),
     "endpoint_url": optional("DJANGO_S3_ENDPOINT_URL"),
+    "signature_version": "s3v4",  # what every region and S3-compatible accepts
 }
 {%- endif %}
 {%- if "gcs" in providers %}
@@ -97,7 +98,12 @@ STORAGES["staticfiles"] = {
     },
 }
 if STATIC_DOMAIN:
+{%- if static == "azure" %}
+    container = STORAGES["staticfiles"]["OPTIONS"]["azure_container"]
+    STATIC_URL = f"https://{STATIC_DOMAIN}/{container}/{STATIC_LOCATION}/"
+{%- else %}
     STATIC_URL = f"https://{STATIC_DOMAIN}/{STATIC_LOCATION}/"
+{%- endif %}
 {%- endif %}
 {%- if media != "local" %}
 
@@ -158,7 +164,12 @@ STORAGES["default"] = {
     },
 }
 if MEDIA_DOMAIN:
+{%- if media == "azure" %}
+    container = STORAGES["default"]["OPTIONS"]["azure_container"]
+    MEDIA_URL = f"https://{MEDIA_DOMAIN}/{container}/{MEDIA_LOCATION}/"
+{%- else %}
     MEDIA_URL = f"https://{MEDIA_DOMAIN}/{MEDIA_LOCATION}/"
+{%- endif %}
 {%- endif %}
 
 # HTTPS is terminated by the proxy in front, which must set X-Forwarded-Proto

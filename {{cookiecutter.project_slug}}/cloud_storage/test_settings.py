@@ -1,0 +1,120 @@
+{%- set static = cookiecutter.static_storage -%}
+{%- set media = cookiecutter.media_storage -%}
+"""Production's bucket settings, resolved in a process of their own, offline."""
+
+URLS = """
+import django
+django.setup()
+from django.conf import settings
+{%- if static != "whitenoise" %}
+from django.core.files.storage import InMemoryStorage
+from django.utils.module_loading import import_string
+{%- endif %}
+{%- if media != "local" %}
+from django.core.files.storage import storages
+{%- endif %}
+{%- if static != "whitenoise" %}
+
+static = settings.STORAGES["staticfiles"]
+# A manifest in memory: the real one is read from the bucket.
+storage = import_string(static["BACKEND"])(
+    manifest_storage=InMemoryStorage(), **static["OPTIONS"]
+)
+storage.hashed_files = {"css/site.css": "css/site.0123456789ab.css"}
+print(settings.STATIC_URL)
+print(storage.url("css/site.css"))
+{%- endif %}
+{%- if media != "local" %}
+print(settings.MEDIA_URL)
+print(storages["default"].url("uploads/me.png"))
+{%- endif %}
+"""
+PRODUCTION = "config.settings.production"
+
+
+def urls(run_with_settings, variables):
+    result = run_with_settings(PRODUCTION, "-c", URLS, **variables)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_urls_follow_the_cdn_domains(run_with_settings, production_variables):
+    lines = urls(
+        run_with_settings,
+        {
+            **production_variables,
+{%- if static != "whitenoise" %}
+            "DJANGO_STATIC_DOMAIN": "static.example.net",
+{%- endif %}
+{%- if media != "local" %}
+            "DJANGO_MEDIA_DOMAIN": "media.example.net",
+            "DJANGO_MEDIA_PUBLIC": "True",
+{%- endif %}
+        },
+    )
+{%- set container_static = "example-static/" if static == "azure" else "" %}
+{%- set container_media = "example-media/" if media == "azure" else "" %}
+
+    assert lines == [
+{%- if static != "whitenoise" %}
+        "https://static.example.net/{{ container_static }}static/",
+        "https://static.example.net/{{ container_static }}static/css/site.0123456789ab.css",
+{%- endif %}
+{%- if media != "local" %}
+        "https://media.example.net/{{ container_media }}media/",
+        "https://media.example.net/{{ container_media }}media/uploads/me.png",
+{%- endif %}
+    ]
+{%- if static != "whitenoise" %}
+
+
+def test_static_files_need_their_bucket(run_with_settings, production_variables):
+    del production_variables["DJANGO_STATIC_BUCKET"]
+
+    result = run_with_settings(PRODUCTION, "-c", URLS, **production_variables)
+
+    assert result.returncode != 0
+    assert "Set the DJANGO_STATIC_BUCKET environment variable" in result.stderr
+{%- endif %}
+{%- if media != "local" %}
+
+
+def test_media_files_need_their_bucket(run_with_settings, production_variables):
+    del production_variables["DJANGO_MEDIA_BUCKET"]
+
+    result = run_with_settings(PRODUCTION, "-c", URLS, **production_variables)
+
+    assert result.returncode != 0
+    assert "Set the DJANGO_MEDIA_BUCKET environment variable" in result.stderr
+{%- endif %}
+{%- if media == "s3" %}
+
+
+def test_private_media_behind_a_cdn_needs_cloudfront_keys(
+    run_with_settings, production_variables
+):
+    production_variables["DJANGO_MEDIA_DOMAIN"] = "media.example.net"
+
+    result = run_with_settings(PRODUCTION, "-c", URLS, **production_variables)
+
+    assert result.returncode != 0
+    assert "DJANGO_CLOUDFRONT_KEY_ID and DJANGO_CLOUDFRONT_KEY" in result.stderr
+{%- endif %}
+{%- if media in ("s3", "azure") %}
+
+
+def test_private_media_links_are_signed_and_expire(
+    run_with_settings, production_variables
+):
+    production_variables["DJANGO_MEDIA_URL_EXPIRY"] = "600"
+
+    url = urls(run_with_settings, production_variables)[-1]
+
+{%- if media == "s3" %}
+    assert "X-Amz-Signature=" in url
+    assert "X-Amz-Expires=600" in url
+{%- elif media == "azure" %}
+    assert "sig=" in url
+    assert "se=" in url
+{%- endif %}
+{%- endif %}
