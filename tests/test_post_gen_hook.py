@@ -21,13 +21,22 @@ def hook(load_hook, answers):
     return load_hook("post_gen_project", answers)
 
 
+class Recorded(list):
+    """Commands as run, and the environment each was given (None: inherited)."""
+
+    def __init__(self):
+        super().__init__()
+        self.environments = []
+
+
 @pytest.fixture
 def recorded_commands(hook, monkeypatch):
     """Replace running commands with a record of them."""
-    commands = []
+    commands = Recorded()
 
-    def run(command, cwd, fix):
+    def run(command, cwd, fix, env=None):
         commands.append([str(part) for part in command])
+        commands.environments.append(env)
 
     monkeypatch.setattr(hook, "run", run)
     return commands
@@ -49,7 +58,90 @@ def prunable(tmp_path):
         "nginx.conf",
     ):
         (templates / name).write_text("")
+    cloud = tmp_path / "cloud_storage"
+    (cloud / "management" / "commands").mkdir(parents=True)
+    for name in CLOUD_STORAGE_FILES:
+        (cloud / name).write_text("")
     return tmp_path
+
+
+CLOUD_STORAGE_FILES = (
+    "__init__.py",
+    "azure.py",
+    "gcs.py",
+    "publish.py",
+    "s3.py",
+    "test_media.py",
+    "test_settings.py",
+    "test_static.py",
+)
+
+
+def cloud_storage_files(project):
+    cloud = project / "cloud_storage"
+    if not cloud.exists():
+        return None
+    return sorted(path.relative_to(cloud).as_posix() for path in cloud.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("static", "media", "kept"),
+    [
+        ("whitenoise", "local", None),
+        (
+            "s3",
+            "s3",
+            [
+                "__init__.py",
+                "management",
+                "publish.py",
+                "s3.py",
+                "test_media.py",
+                "test_settings.py",
+                "test_static.py",
+            ],
+        ),
+        (
+            "gcs",
+            "azure",
+            [
+                "__init__.py",
+                "azure.py",
+                "gcs.py",
+                "management",
+                "publish.py",
+                "test_media.py",
+                "test_settings.py",
+                "test_static.py",
+            ],
+        ),
+        (
+            "whitenoise",
+            "azure",
+            ["__init__.py", "azure.py", "test_media.py", "test_settings.py"],
+        ),
+        (
+            "s3",
+            "local",
+            [
+                "__init__.py",
+                "management",
+                "publish.py",
+                "s3.py",
+                "test_settings.py",
+                "test_static.py",
+            ],
+        ),
+    ],
+)
+def test_prune_keeps_cloud_storage_for_the_chosen_buckets(
+    hook, answers, prunable, static, media, kept
+):
+    answers = {**answers, "static_storage": static, "media_storage": media}
+
+    hook.prune(prunable, answers)
+
+    assert cloud_storage_files(prunable) == kept
 
 
 @pytest.mark.parametrize("chosen", [True, False])
@@ -312,9 +404,9 @@ def test_a_missing_program_is_reported(hook, tmp_path):
     assert "could not run no-such-program" in str(unfinished.value)
 
 
-def test_manage_commands_are_skipped_without_a_python(hook, tmp_path):
+def test_manage_commands_are_skipped_without_a_python(hook, answers, tmp_path):
     with pytest.raises(hook.Skipped) as skipped:
-        hook.collect_static(tmp_path, None)
+        hook.collect_static(tmp_path, None, answers)
 
     assert skipped.value.fix == [
         ".venv/bin/python manage.py collectstatic --noinput"
@@ -329,7 +421,23 @@ def test_migrate_leaves_a_configured_database_alone(hook, tmp_path, recorded_com
     assert recorded_commands == []
 
 
-def test_collectstatic_failure_on_a_broken_reference_is_reported(hook, bake, tmp_path):
+@pytest.mark.parametrize("provider", ["s3", "gcs", "azure"])
+def test_static_files_for_a_bucket_are_never_uploaded_while_generating(
+    hook, answers, tmp_path, recorded_commands, provider
+):
+    answers = {**answers, "static_storage": provider}
+
+    with pytest.raises(hook.Skipped) as skipped:
+        hook.collect_static(tmp_path, sys.executable, answers)
+
+    assert recorded_commands == []
+    assert "static files go to the bucket when you deploy" in str(skipped.value)
+    assert skipped.value.fix == []  # nothing is left undone: it is a deploy step
+
+
+def test_collectstatic_failure_on_a_broken_reference_is_reported(
+    hook, answers, bake, tmp_path
+):
     project = tmp_path / "project"
     shutil.copytree(
         bake(), project, ignore=shutil.ignore_patterns("staticfiles", ".env")
@@ -343,7 +451,7 @@ def test_collectstatic_failure_on_a_broken_reference_is_reported(hook, bake, tmp
     )
 
     with pytest.raises(hook.Unfinished) as unfinished:
-        hook.collect_static(project, sys.executable)
+        hook.collect_static(project, sys.executable, answers)
 
     assert "missing.png" in str(unfinished.value)
     assert unfinished.value.fix == [
@@ -410,6 +518,35 @@ def test_web_server_config_is_written_for_the_deploy_layout(
             "--output=deploy/apache.conf",
         ]
     ]
+
+
+def test_web_server_config_for_buckets_loads_production_with_stand_ins(
+    hook, answers, tmp_path, recorded_commands
+):
+    """Production settings require bucket names; the config does not use them."""
+    answers = {**answers, "static_storage": "s3", "media_storage": "azure"}
+
+    hook.write_web_server_config(tmp_path, "py", answers)
+
+    (environment,) = recorded_commands.environments
+    for name, value in hook.BUCKET_PLACEHOLDERS.items():
+        assert environment[name] == value
+
+
+def test_bucket_stand_ins_never_replace_real_values(hook, answers):
+    answers = {**answers, "static_storage": "gcs"}
+
+    environment = hook.web_server_config_environment(
+        answers, {"DJANGO_STATIC_BUCKET": "real-bucket"}
+    )
+
+    assert environment["DJANGO_STATIC_BUCKET"] == "real-bucket"
+
+
+def test_files_on_disk_need_no_stand_ins(hook, answers):
+    assert hook.web_server_config_environment(answers, {"PATH": "/bin"}) == {
+        "PATH": "/bin"
+    }
 
 
 def test_no_web_server_means_no_config(hook, answers, tmp_path, recorded_commands):
