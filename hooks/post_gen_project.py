@@ -40,8 +40,8 @@ WEB_SERVER_TEMPLATES = "webserver/templates/webserver"
 # Where the deploy files (deploy/systemd/) expect the project on the server.
 SERVER_PROJECT_ROOT = "/srv/{slug}"
 EMPTY_DIRECTORIES = ("media", "staticfiles")
-# Production settings require bucket names; the web server config does not
-# depend on them, so these stand in when it is written at generation time.
+# Production settings require bucket names; what the hook runs with them does
+# not depend on their values, so these stand in at generation time.
 BUCKET_PLACEHOLDERS = {
     "DJANGO_STATIC_BUCKET": "static-bucket",
     "DJANGO_MEDIA_BUCKET": "media-bucket",
@@ -320,7 +320,7 @@ def collect_static(project, python, answers):
             "hashes them in STATIC_ROOT and uploads what the bucket lacks "
             "(see Deploy in README.md)"
         )
-    run_manage(project, python, COLLECTSTATIC)
+    run_manage(project, python, COLLECTSTATIC, env=production_environment(answers))
     collected = sum(
         1 for path in (project / "staticfiles").rglob("*") if path.is_file()
     )
@@ -357,10 +357,11 @@ def web_server_config_command(answers):
     )
 
 
-def web_server_config_environment(answers, environ=os.environ):
+def production_environment(answers, environ=os.environ):
     """The environment for production settings, with stand-ins for buckets.
 
-    The config depends on where files live, not on which bucket holds them.
+    Collecting static files on disk and writing the web server config depend
+    on where files live, not on which bucket holds them.
     """
     environment = dict(environ)
     if buckets(answers):
@@ -376,7 +377,7 @@ def write_web_server_config(project, python, answers):
         project,
         python,
         web_server_config_command(answers),
-        env=web_server_config_environment(answers),
+        env=production_environment(answers),
     )
     return f"deploy/{answers['web_server']}.conf"
 

@@ -8,7 +8,14 @@ import sys
 import pytest
 from cookiecutter.environment import StrictEnvironment
 
-from support import PYTHON_FLOORS, TEMPLATE_DIR, find_python, skip_or_fail
+from support import (
+    ANSWER_SETS,
+    PYTHON_FLOORS,
+    TEMPLATE_DIR,
+    Booted,
+    find_python,
+    skip_or_fail,
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -75,6 +82,35 @@ def project_python(tmp_path_factory, bake):
         return built[django_version]
 
     return project_python
+
+
+@pytest.fixture(scope="session")
+def boot(bake, project_python):
+    """A generated project with an interpreter that has its dependencies.
+
+    Projects of one Django line share its environment; a project that declares
+    more (django-storages for a bucket) adds them to it, once.
+    """
+    booted = {}
+
+    def boot(name):
+        if name not in booted:
+            answers = ANSWER_SETS[name]
+            python = project_python(answers["django_version"])
+            project = bake(**answers)
+            if "static_storage" in answers:
+                uv(
+                    "pip",
+                    "install",
+                    "--python",
+                    python,
+                    "-r",
+                    project / "pyproject.toml",
+                )
+            booted[name] = Booted(name, answers, project, python)
+        return booted[name]
+
+    return boot
 
 
 @pytest.fixture

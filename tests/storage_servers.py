@@ -69,7 +69,11 @@ class CountingProxy(http.server.ThreadingHTTPServer):
         self.endpoint = f"http://127.0.0.1:{self.server_port}"
         self.lock = threading.Lock()
         self.seen = []
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.serve_forever,
+            kwargs={"poll_interval": 0.05},  # shutdown() waits up to one interval
+            daemon=True,
+        )
         self.thread.start()
 
     def record(self, seen):
@@ -206,13 +210,13 @@ class Counting:
 class StorageServer:
     """An emulator, and the counting proxy clients reach it through."""
 
-    backend: str
+    backend: ClassVar[str] = ""
+    canned: ClassVar[dict] = {}  # paths the proxy answers itself
     endpoint: str  # the proxy: what clients (and settings) should use
     direct: str  # the emulator itself, for set-up that should not be counted
     process: subprocess.Popen
     proxy: CountingProxy = field(repr=False)
     started_in: float  # seconds until the emulator answered
-    canned: ClassVar[dict] = {}  # paths the proxy answers itself
 
     @property
     def requests(self):
@@ -239,6 +243,7 @@ class StorageServer:
 
 @dataclass
 class S3Server(StorageServer):
+    backend: ClassVar[str] = "s3"
     access_key: str = "testing"  # moto accepts any key and checks no signature
     secret_key: str = "testing"
     region: str = "us-east-1"
@@ -264,6 +269,7 @@ class S3Server(StorageServer):
 
 @dataclass
 class GCSServer(StorageServer):
+    backend: ClassVar[str] = "gcs"
     project: str = "test-project"
     # google-auth trades a service account's signed JWT for an access token
     # at the key file's token_uri before any API call; the emulator has no
@@ -281,18 +287,12 @@ class GCSServer(StorageServer):
         params = {"project": self.project}
         if public:
             params["predefinedAcl"] = "publicRead"
-        response = requests.post(
-            f"{self.direct}/storage/v1/b", params=params, json={"name": name}, timeout=10
-        )
+        url = f"{self.direct}/storage/v1/b"
+        response = requests.post(url, params=params, json={"name": name}, timeout=10)
         response.raise_for_status()
 
     def service_account_file(self, directory):
-        """A throwaway service-account key file, for signed URLs.
-
-        Its token_uri is the proxy's /token. Pass it as credentials
-        (service_account.Credentials.from_service_account_file): with
-        STORAGE_EMULATOR_HOST set, GOOGLE_APPLICATION_CREDENTIALS is ignored.
-        """
+        """A throwaway service-account key file whose token_uri is the proxy's."""
         try:
             from cryptography.hazmat.primitives import serialization
             from cryptography.hazmat.primitives.asymmetric import rsa
@@ -317,28 +317,37 @@ class GCSServer(StorageServer):
         path.write_text(json.dumps(info))
         return path
 
-    def environment(self):
-        # google-cloud-storage sends its API calls here, with anonymous
-        # credentials unless the storage is given credentials of its own.
-        return {"STORAGE_EMULATOR_HOST": self.endpoint}
+    def environment(self, key_file=None):
+        """Variables that send google-cloud-storage's API calls here.
+
+        STORAGE_EMULATOR_HOST makes it use anonymous credentials, which cannot
+        sign URLs, and ignore GOOGLE_APPLICATION_CREDENTIALS. With a key file
+        (service_account_file()), API_ENDPOINT_OVERRIDE instead: the key file
+        is loaded as in production, and url() signs.
+        """
+        if key_file is None:
+            return {"STORAGE_EMULATOR_HOST": self.endpoint}
+        return {
+            "API_ENDPOINT_OVERRIDE": self.endpoint,
+            "GOOGLE_APPLICATION_CREDENTIALS": str(key_file),
+        }
 
     def storage_options(self, bucket, **options):
-        """OPTIONS for storages.backends.gcloud.GoogleCloudStorage.
-
-        Unsigned: anonymous credentials cannot sign, and without a
-        custom_endpoint url() would name storage.googleapis.com.
+        """OPTIONS for storages.backends.gcloud.GoogleCloudStorage, with
+        environment() set: unsigned unless a key file is. url() names the
+        emulator; a custom_endpoint would have to be f"{endpoint}/{bucket}".
         """
         return {
             "bucket_name": bucket,
             "project_id": self.project,
             "querystring_auth": False,
-            "custom_endpoint": f"{self.endpoint}/{bucket}",
             **options,
         }
 
 
 @dataclass
 class AzureServer(StorageServer):
+    backend: ClassVar[str] = "azure"
     # Azurite's fixed development account, documented by Microsoft.
     account_name: str = "devstoreaccount1"
     account_key: str = (
@@ -414,89 +423,80 @@ def wait_until_answers(process, url, log_path):
 
 
 @contextmanager
-def running_emulator(kind, backend, command, port, workdir):
-    log_path = Path(workdir) / f"{backend}.log"
-    started = time.monotonic()
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=workdir,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own group: stop() reaches its children
+def running_emulator(kind, command, port):
+    """Start ``command`` (listening on ``port``) in a scratch directory, put a
+    counting proxy in front, and stop both after."""
+    with tempfile.TemporaryDirectory(prefix=f"{kind.backend}-") as workdir:
+        log_path = Path(workdir) / "emulator.log"
+        started = time.monotonic()
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                command,
+                cwd=workdir,  # for anything an emulator writes
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own group: stop() reaches children
+            )
+        try:
+            direct = f"http://127.0.0.1:{port}"
+            wait_until_answers(process, direct, log_path)
+            proxy = CountingProxy(port, kind.canned)
+        except BaseException:  # pytest.fail's too
+            stop_process(process)
+            raise
+        server = kind(
+            endpoint=proxy.endpoint,
+            direct=direct,
+            process=process,
+            proxy=proxy,
+            started_in=time.monotonic() - started,
         )
-    try:
-        direct = f"http://127.0.0.1:{port}"
-        wait_until_answers(process, direct, log_path)
-        proxy = CountingProxy(port, kind.canned)
-    except BaseException:
-        stop_process(process)
-        raise
-    server = kind(
-        backend=backend,
-        endpoint=proxy.endpoint,
-        direct=direct,
-        process=process,
-        proxy=proxy,
-        started_in=time.monotonic() - started,
-    )
-    try:
-        yield server
-    finally:
-        server.stop()
+        try:
+            yield server
+        finally:
+            server.stop()
 
 
 def python_module(module, package):
+    """The emulators in Python run on this interpreter, where pip put them."""
     if importlib.util.find_spec(module) is None:
-        skip_or_fail(f"{module} is not installed (pip install {package})")
+        skip_or_fail(f"{module} is not installed (pip install '{package}')")
     return [sys.executable, "-m", module]
 
 
-@contextmanager
 def s3_server():
-    command = python_module("moto.server", "'moto[server]'")
+    """moto's S3 on loopback; ``with s3_server() as server: ...``."""
     port = free_port()
-    with (
-        tempfile.TemporaryDirectory(prefix="s3-") as workdir,
-        running_emulator(
-            S3Server, "s3", [*command, "-H", "127.0.0.1", "-p", str(port)], port, workdir
-        ) as server,
-    ):
-        yield server
+    command = python_module("moto.server", "moto[server]")
+    return running_emulator(
+        S3Server, [*command, "-H", "127.0.0.1", "-p", str(port)], port
+    )
 
 
-@contextmanager
 def gcs_server():
-    command = python_module("gcp_storage_emulator", "gcp-storage-emulator")
+    """gcp-storage-emulator's GCS on loopback, in memory."""
     port = free_port()
+    command = python_module("gcp_storage_emulator", "gcp-storage-emulator")
     arguments = ["start", "--host", "127.0.0.1", "--port", str(port), "--in-memory"]
-    with (
-        tempfile.TemporaryDirectory(prefix="gcs-") as workdir,
-        running_emulator(
-            GCSServer, "gcs", [*command, *arguments], port, workdir
-        ) as server,
-    ):
-        yield server
+    return running_emulator(GCSServer, [*command, *arguments], port)
 
 
-@contextmanager
 def azure_server():
+    """Azurite's Blob service on loopback, in memory."""
     azurite = shutil.which("azurite-blob")
     if azurite is None:
         skip_or_fail("azurite-blob is not installed (npm install -g azurite)")
     port = free_port()
-    with tempfile.TemporaryDirectory(prefix="azurite-") as workdir:
-        command = [
-            azurite,
-            "--blobHost",
-            "127.0.0.1",
-            "--blobPort",
-            str(port),
-            "--inMemoryPersistence",  # cwd is workdir, for anything it still writes
-            "--silent",
-            "--skipApiVersionCheck",  # the SDK may be newer than Azurite
-            "--loose",
-            "--disableTelemetry",
-        ]
-        with running_emulator(AzureServer, "azure", command, port, workdir) as server:
-            yield server
+    command = [
+        azurite,
+        "--blobHost",
+        "127.0.0.1",
+        "--blobPort",
+        str(port),
+        "--inMemoryPersistence",
+        "--silent",
+        "--skipApiVersionCheck",  # the Azure SDK may be newer than Azurite
+        "--loose",  # ignore headers Azurite does not support instead of failing
+        "--disableTelemetry",
+    ]
+    return running_emulator(AzureServer, command, port)

@@ -23,22 +23,45 @@ DJANGO_LINES = ("5.2", "6.1")
 WEB_SERVERS = ("nginx", "apache", "none")
 
 
-def answer_set(django, uploads, web_server):
+STATIC_STORAGES = ("whitenoise", "s3", "gcs", "azure")
+MEDIA_STORAGES = ("local", "s3", "gcs", "azure")
+
+
+def answer_set(django, uploads, web_server, static="whitenoise", media="local"):
     name = f"django-{django}-{'uploads' if uploads else 'no-uploads'}-{web_server}"
-    return name, {
+    answers = {
         "django_version": django,
         "use_upload_example": uploads,
         "web_server": web_server,
     }
+    if (static, media) != (STATIC_STORAGES[0], MEDIA_STORAGES[0]):
+        name += f"-static-{static}-media-{media}"
+        answers.update(static_storage=static, media_storage=media)
+    return name, answers
 
 
-# Every combination of the options that change the generated files.
-ANSWER_SETS = dict(
-    answer_set(*values)
-    for values in itertools.product(DJANGO_LINES, (True, False), WEB_SERVERS)
+# Every combination of the options that change the generated files, storage
+# aside; then every pair of storages, with the web servers taking turns.
+STORAGE_PAIRS = [
+    pair
+    for pair in itertools.product(STATIC_STORAGES, MEDIA_STORAGES)
+    if pair != (STATIC_STORAGES[0], MEDIA_STORAGES[0])
+]
+STORAGE_SETS = dict(
+    answer_set("5.2", True, server, static, media)
+    for (static, media), server in zip(
+        STORAGE_PAIRS, itertools.cycle(WEB_SERVERS), strict=False
+    )
 )
-# Booting is slower: these cover every value of every option, and every Django
-# line with and without the upload app.
+ANSWER_SETS = {
+    **dict(
+        answer_set(*values)
+        for values in itertools.product(DJANGO_LINES, (True, False), WEB_SERVERS)
+    ),
+    **STORAGE_SETS,
+}
+# Booting is slower: these cover every value of every option but storage, and
+# every Django line with and without the upload app.
 BOOT_SETS = [
     "django-5.2-uploads-nginx",
     "django-5.2-no-uploads-none",

@@ -7,11 +7,9 @@ import pytest
 import requests
 
 from support import (
-    ANSWER_SETS,
     BOOT_SETS,
     HASHED_CSS,
     HTTPS_PROXY,
-    Booted,
     first_match,
     free_port,
     running_server,
@@ -19,20 +17,6 @@ from support import (
 )
 
 pytestmark = pytest.mark.boot
-
-
-@pytest.fixture(scope="session")
-def boot(bake, project_python):
-    booted = {}
-
-    def boot(name):
-        if name not in booted:
-            answers = ANSWER_SETS[name]
-            python = project_python(answers["django_version"])
-            booted[name] = Booted(name, answers, bake(**answers), python)
-        return booted[name]
-
-    return boot
 
 
 @pytest.fixture(scope="session")

@@ -536,7 +536,7 @@ def test_web_server_config_for_buckets_loads_production_with_stand_ins(
 def test_bucket_stand_ins_never_replace_real_values(hook, answers):
     answers = {**answers, "static_storage": "gcs"}
 
-    environment = hook.web_server_config_environment(
+    environment = hook.production_environment(
         answers, {"DJANGO_STATIC_BUCKET": "real-bucket"}
     )
 
@@ -544,9 +544,7 @@ def test_bucket_stand_ins_never_replace_real_values(hook, answers):
 
 
 def test_files_on_disk_need_no_stand_ins(hook, answers):
-    assert hook.web_server_config_environment(answers, {"PATH": "/bin"}) == {
-        "PATH": "/bin"
-    }
+    assert hook.production_environment(answers, {"PATH": "/bin"}) == {"PATH": "/bin"}
 
 
 def test_no_web_server_means_no_config(hook, answers, tmp_path, recorded_commands):

@@ -96,6 +96,31 @@ def test_upload_example_is_pruned_unless_chosen(project, answers):
         assert mentions == []
 
 
+def test_cloud_storage_follows_the_storage_choices(project, answers):
+    chosen = {
+        answers.get("static_storage", "whitenoise"),
+        answers.get("media_storage", "local"),
+    } - {"whitenoise", "local"}
+    pyproject = (project / "pyproject.toml").read_text()
+    mentions = [
+        path.relative_to(project)
+        for path in generated_files(project)
+        if path.suffix in {".py", ".toml"} and "cloud_storage" in path.read_text()
+    ]
+    if not chosen:
+        assert not (project / "cloud_storage").exists()
+        assert "django-storages" not in pyproject
+        assert mentions == []
+        return
+    extras = {"s3": "s3", "gcs": "google", "azure": "azure"}
+    requirement = re.search(r'"django-storages\[([a-z0-9,]+)\]', pyproject).group(1)
+    assert set(requirement.split(",")) == {extras[name] for name in chosen}
+    modules = {path.stem for path in (project / "cloud_storage").glob("*.py")}
+    assert modules & set(extras) == chosen
+    static_in_bucket = answers.get("static_storage") in extras
+    assert (project / "cloud_storage" / "publish.py").exists() == static_in_bucket
+
+
 def test_pyproject_pins_the_chosen_django_line(project, answers):
     text = (project / "pyproject.toml").read_text()
     version = answers["django_version"]
@@ -151,6 +176,9 @@ def test_env_example_documents_every_variable_the_settings_read(project):
 
 def test_static_files_were_collected_when_django_matches(project, answers):
     manifest = project / COLLECTED / "staticfiles.json"
+    if answers.get("static_storage", "whitenoise") != "whitenoise":
+        assert not manifest.exists()  # uploading is a deploy step, never done here
+        return
     if version("django").split(".")[:2] != answers["django_version"].split("."):
         # Set-up is off while baking, so only this environment's Django line runs.
         assert not manifest.exists()
@@ -182,6 +210,8 @@ def test_web_server_files_follow_the_choice(project, answers):
     ]
     if version("django").split(".")[:2] == answers["django_version"].split("."):
         config = (deploy / f"{server}.conf").read_text()
-        assert f"/srv/{slug}/staticfiles/" in config
-        assert f"/srv/{slug}/media/" in config
+        static_on_disk = answers.get("static_storage", "whitenoise") == "whitenoise"
+        media_on_disk = answers.get("media_storage", "local") == "local"
+        assert (f"/srv/{slug}/staticfiles/" in config) == static_on_disk
+        assert (f"/srv/{slug}/media/" in config) == media_on_disk
         assert f"/run/{slug}/gunicorn.sock" in config

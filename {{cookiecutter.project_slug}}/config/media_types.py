@@ -1,8 +1,8 @@
 """How uploaded files are served, wherever they are stored.
 
 Uploads are untrusted: only these types are served with their own Content-Type,
-only images are shown inline, and anything else is a download. The web server
-config (webserver/) and object storage (cloud_storage/) both follow this list.
+only images are shown inline, and anything else is a download. Whatever serves
+uploads, the web server or object storage, follows this list.
 """
 
 from pathlib import PurePosixPath
