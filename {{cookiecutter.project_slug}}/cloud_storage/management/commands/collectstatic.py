@@ -9,6 +9,8 @@ uploaded (cloud_storage/publish.py). --clear clears STATIC_ROOT, never the bucke
 from django.conf import settings
 from django.contrib.staticfiles.management.commands import collectstatic
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
+from django.core.files.storage import FileSystemStorage
+from django.utils.module_loading import import_string
 
 from cloud_storage.publish import publish
 
@@ -18,8 +20,17 @@ class Command(collectstatic.Command):
 
     def set_options(self, **options):
         super().set_options(**options)
-        self.bucket = self.storage
         self.storage = ManifestStaticFilesStorage(location=settings.STATIC_ROOT)
+        self.bucket = self.bucket_storage()
+
+    def bucket_storage(self):
+        """STORAGES["staticfiles"], reading its manifest from STATIC_ROOT: the
+        copy in the bucket is about to be replaced, so fetching it is wasted."""
+        static = settings.STORAGES["staticfiles"]
+        return import_string(static["BACKEND"])(
+            manifest_storage=FileSystemStorage(location=settings.STATIC_ROOT),
+            **static.get("OPTIONS", {}),
+        )
 
     def collect(self):
         collected = super().collect()
