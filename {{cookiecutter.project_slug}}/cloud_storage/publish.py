@@ -1,20 +1,20 @@
 """Upload what collectstatic built in STATIC_ROOT to the bucket, skipping what is there.
 
-One listing tells what the bucket holds. Hashed names are content-addressed,
-so one that is there is up to date; any other file is compared by MD5. A
-re-run with nothing changed therefore costs a request or two, not one or more
-per file. The manifest goes last, so pages link new files only once they are
-all in place; files of earlier releases stay for pages that still link them.
+One listing tells what the bucket holds. The hashed names the manifest lists
+are content-addressed, so one that is there is up to date; any other file is
+compared by MD5. A re-run with nothing changed therefore costs a request or
+two, not one or more per file. The manifest goes last, so pages link new files
+only once they are all in place; files of earlier releases stay for pages that
+still link them.
 """
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
-
-from config.static_caching import is_hashed
 
 
 @dataclass
@@ -37,22 +37,30 @@ def md5(path):
     return hashlib.md5(Path(path).read_bytes(), usedforsecurity=False).hexdigest()
 
 
-def is_stored(name, path, stored):
+def hashed_names(manifest):
+    """The content-addressed names a manifest (staticfiles.json) lists."""
+    if not manifest.is_file():
+        return set()
+    return set(json.loads(manifest.read_text())["paths"].values())
+
+
+def is_stored(name, path, stored, hashed):
     if name not in stored:
         return False
-    return is_hashed(name) or stored[name] == md5(path)
+    return name in hashed or stored[name] == md5(path)
 
 
 def publish(root, bucket, manifest_name="staticfiles.json"):
     """Upload new and changed files from ``root`` to ``bucket``, manifest last."""
     root = Path(root)
     stored = bucket.stored_checksums()
+    hashed = hashed_names(root / manifest_name)
     names = built_files(root)
     names.sort(key=lambda name: name == manifest_name)
     published = Published()
     for name in names:
         path = root / name
-        if is_stored(name, path, stored):
+        if is_stored(name, path, stored, hashed):
             published.unchanged.append(name)
             continue
         with path.open("rb") as file:

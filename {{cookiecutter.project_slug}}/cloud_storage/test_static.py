@@ -3,6 +3,7 @@
 hashed names are cached for good, and the manifest goes up last."""
 
 import hashlib
+import json
 
 import pytest
 from django.contrib.staticfiles.storage import ManifestFilesMixin
@@ -84,7 +85,7 @@ def built(tmp_path):
     for name, text in {
         "css/site.css": "body {}",
         HASHED: "body {}",
-        "staticfiles.json": "{}",
+        "staticfiles.json": json.dumps({"paths": {"css/site.css": HASHED}}),
         ".gitkeep": "",
     }.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -125,7 +126,7 @@ def test_a_changed_file_is_uploaded_again(built):
 
 
 def test_a_hashed_name_in_the_bucket_is_not_read_or_compared(built):
-    """Its name is its content's hash: being there is being up to date."""
+    """The manifest's names are their content's hash: there is up to date."""
     bucket = Bucket()
     bucket.save(HASHED, ContentFile(b"stored by an earlier release"))
     bucket.uploads.clear()

@@ -13,12 +13,8 @@ HASHED_MAX_AGE = 315360000  # ten years, as WhiteNoise sends for hashed files
 UNHASHED_MAX_AGE = 60  # WhiteNoise's default for files that keep their name
 
 
-def is_hashed(name):
-    return re.search(HASHED_NAME, name) is not None
-
-
 def cache_control(name):
     """The Cache-Control header a static file is served with."""
-    if is_hashed(name):
+    if re.search(HASHED_NAME, name):
         return f"public, max-age={HASHED_MAX_AGE}, immutable"
     return f"public, max-age={UNHASHED_MAX_AGE}"
