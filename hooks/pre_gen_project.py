@@ -37,6 +37,8 @@ RESERVED_MODULES = frozenset(
 
 BOOLEAN_ANSWERS = ("use_upload_example", "set_up_environment")
 WEB_SERVERS = ("nginx", "apache", "none")
+STATIC_STORAGES = ("whitenoise", "web_server", "s3", "gcs", "azure")
+MEDIA_STORAGES = ("local", "s3", "gcs", "azure")
 
 
 def slug_problem(slug):
@@ -100,6 +102,17 @@ def problems(answers):
         check("django_version", f"must be one of {', '.join(lines)}")
     if answers.get("web_server") not in WEB_SERVERS:
         check("web_server", f"must be one of {', '.join(WEB_SERVERS)}")
+    if answers.get("static_storage") not in STATIC_STORAGES:
+        check("static_storage", f"must be one of {', '.join(STATIC_STORAGES)}")
+    elif (
+        answers["static_storage"] == "web_server"
+        and answers.get("web_server") == "none"
+    ):
+        check(
+            "static_storage", "needs a web server: answer nginx or apache to web_server"
+        )
+    if answers.get("media_storage") not in MEDIA_STORAGES:
+        check("media_storage", f"must be one of {', '.join(MEDIA_STORAGES)}")
     for name in BOOLEAN_ANSWERS:
         if not isinstance(answers.get(name), bool):
             check(name, "must be yes or no (true or false)")

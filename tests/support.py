@@ -23,7 +23,7 @@ DJANGO_LINES = ("5.2", "6.1")
 WEB_SERVERS = ("nginx", "apache", "none")
 
 
-STATIC_STORAGES = ("whitenoise", "s3", "gcs", "azure")
+STATIC_STORAGES = ("whitenoise", "web_server", "s3", "gcs", "azure")
 MEDIA_STORAGES = ("local", "s3", "gcs", "azure")
 
 
@@ -52,6 +52,12 @@ STORAGE_SETS = dict(
     for (static, media), server in zip(
         STORAGE_PAIRS, itertools.cycle(WEB_SERVERS), strict=False
     )
+    if static != "web_server"
+)
+# Static files served by the web server only: no answer set without one.
+STORAGE_SETS.update(
+    answer_set("5.2", True, server, "web_server", media)
+    for media, server in zip(MEDIA_STORAGES, itertools.cycle(WEB_SERVERS[:2]))
 )
 ANSWER_SETS = {
     **dict(

@@ -38,6 +38,11 @@ BAD_OTHER_ANSWERS = {
         "single line",
     ),
     "long description": ({"description": "x" * 301}, "description", "at most 300"),
+    "static files for a web server that is not there": (
+        {"static_storage": "web_server", "web_server": "none"},
+        "static_storage",
+        "needs a web server: answer nginx or apache to web_server",
+    ),
 }
 
 

@@ -125,6 +125,34 @@ def test_gunicorn_serves_hashed_static_and_never_media(booted, collect, tmp_path
     assert plain_http.headers["Location"].startswith("https://")
 
 
+WEB_SERVER_STATIC = "django-5.2-uploads-nginx-static-web_server-media-local"
+
+
+def test_with_static_files_left_to_the_web_server_django_serves_none(
+    boot, collect, tmp_path
+):
+    booted = boot(WEB_SERVER_STATIC)
+    root = collect(booted)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [str(booted.python), "-m", "gunicorn", "config.wsgi"]
+    command += ["--bind", f"127.0.0.1:{port}"]
+    with running_server(
+        command,
+        cwd=booted.project,
+        env=booted.environment("production", DJANGO_STATIC_ROOT=root),
+        url=f"{base}/",
+        log_path=tmp_path / "gunicorn.log",
+    ):
+        home = requests.get(f"{base}/", headers=HTTPS_PROXY, timeout=10)
+        css_url = first_match(HASHED_CSS, home.text)
+        css = requests.get(base + css_url, headers=HTTPS_PROXY, timeout=10)
+
+    assert home.status_code == 200
+    assert (root / css_url.removeprefix("/static/")).is_file()
+    assert css.status_code == 404
+
+
 def test_runserver_serves_static_and_uploaded_media(booted, tmp_path):
     media = tmp_path / "media"
     variables = {

@@ -57,6 +57,15 @@ def test_bad_slugs(hook, slug, rule):
         ({"django_version": "4.2"}, "django_version '4.2' must be one of 5.2, 6.1."),
         ({"use_upload_example": "yes"}, "use_upload_example 'yes' must be yes or no"),
         ({"set_up_environment": None}, "set_up_environment None must be yes or no"),
+        (
+            {"static_storage": "cdn"},
+            "static_storage 'cdn' must be one of whitenoise, web_server, s3, gcs,",
+        ),
+        ({"media_storage": "ftp"}, "media_storage 'ftp' must be one of local, s3,"),
+        (
+            {"static_storage": "web_server", "web_server": "none"},
+            "static_storage 'web_server' needs a web server: answer nginx or apache",
+        ),
     ],
 )
 def test_each_answer_is_checked(hook, answers, changes, expected):

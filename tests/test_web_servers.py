@@ -28,6 +28,7 @@ from support import (
 pytestmark = pytest.mark.web
 
 SERVERS = ("nginx", "apache")
+STATIC_STORAGE = {"nginx": "web_server", "apache": "whitenoise"}
 EXECUTABLES = {"nginx": "nginx", "apache": "apache2"}
 DJANGO_LINE = "5.2"
 UPLOAD_LIMIT = 64 * 1024  # DJANGO_MAX_UPLOAD_SIZE in these tests
@@ -259,6 +260,9 @@ def stacks(bake, project_python, shared_dir, certificate):
                     "django_version": DJANGO_LINE,
                     "use_upload_example": True,
                     "web_server": server,
+                    # Both ways the web server serves STATIC_ROOT: alone, and
+                    # with WhiteNoise behind it for what reaches Django.
+                    "static_storage": STATIC_STORAGE[server],
                 }
                 booted = Booted(
                     server, answers, bake(**answers), project_python(DJANGO_LINE)

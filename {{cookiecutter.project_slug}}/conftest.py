@@ -13,7 +13,7 @@ from django.test import override_settings
 from django.urls import clear_url_caches
 
 PROJECT_DIR = Path(__file__).resolve().parent
-{%- if cookiecutter.static_storage == "whitenoise" %}
+{%- if cookiecutter.static_storage not in ["s3", "gcs", "azure"] %}
 PRODUCTION_STATIC_BACKEND = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 {%- else %}
 # What production's collectstatic builds in STATIC_ROOT before it uploads.
@@ -119,7 +119,7 @@ def production_variables():
     return {
         "DJANGO_SECRET_KEY": PRODUCTION_TEST_SECRET,
         "DJANGO_ALLOWED_HOSTS": "example.com",
-{%- if cookiecutter.static_storage != "whitenoise" %}
+{%- if cookiecutter.static_storage in ["s3", "gcs", "azure"] %}
         "DJANGO_STATIC_BUCKET": "example-static",
 {%- endif %}
 {%- if cookiecutter.media_storage != "local" %}

@@ -62,6 +62,10 @@ def test_production_resolves_its_storages_and_never_serves_media(
         "whitenoise.storage.CompressedManifestStaticFilesStorage",
         "False",
         "1",  # WhiteNoise right after SecurityMiddleware
+{%- elif static == "web_server" %}
+        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "False",
+        "None",  # no WhiteNoise: the web server serves STATIC_ROOT
 {%- else %}
         "cloud_storage.{{ static }}.StaticStorage",
         "False",

@@ -6,6 +6,9 @@
 {% if static == "whitenoise" -%}
 Static files: collectstatic writes hashed, compressed (.br, .gz) copies to
 STATIC_ROOT; WhiteNoise serves them with far-future, immutable caching.
+{%- elif static == "web_server" -%}
+Static files: collectstatic writes hashed, compressed (.br, .gz) copies to
+STATIC_ROOT; the web server serves them with far-future, immutable caching.
 {%- else -%}
 Static files: collectstatic hashes them in STATIC_ROOT and uploads them to a
 bucket, which a CDN serves with far-future, immutable caching.
@@ -24,7 +27,7 @@ from django.core.exceptions import ImproperlyConfigured
 from datetime import timedelta
 {% endif %}
 from .base import *
-from .environment import env, {% if static != "whitenoise" or media != "local" %}optional, {% endif %}required, required_list
+from .environment import env, {% if static in ["s3", "gcs", "azure"] or media != "local" %}optional, {% endif %}required, required_list
 
 SECRET_KEY = required("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = required_list("DJANGO_ALLOWED_HOSTS")
@@ -61,6 +64,15 @@ AZURE_CONNECTION = {
 STORAGES["staticfiles"]["BACKEND"] = (
     "whitenoise.storage.CompressedManifestStaticFilesStorage"
 )
+{%- elif static == "web_server" -%}
+# Hashed names (site.3f2a1b9c.css) that can be cached forever, plus brotli and
+# gzip copies that the web server picks by the request's Accept-Encoding.
+STORAGES["staticfiles"]["BACKEND"] = (
+    "whitenoise.storage.CompressedManifestStaticFilesStorage"
+)
+# The web server answers STATIC_URL from STATIC_ROOT itself (deploy/), so no
+# request for a static file reaches Django: WhiteNoise would have nothing to do.
+MIDDLEWARE.remove("whitenoise.middleware.WhiteNoiseMiddleware")
 {%- else -%}
 # Static files live in a bucket: collectstatic hashes them in STATIC_ROOT and
 # uploads only what the bucket lacks (cloud_storage's collectstatic), and pages
