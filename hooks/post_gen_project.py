@@ -36,6 +36,8 @@ STATIC_PUBLISHING_PATHS = (
     "cloud_storage/test_static.py",
 )
 MEDIA_IN_BUCKET_PATHS = ("cloud_storage/test_media.py",)
+# What builds compressed static files in STATIC_ROOT for serving from there.
+STATIC_ON_DISK_PATHS = ("config/static_storage.py", "tests/test_static_storage.py")
 WEB_SERVER_TEMPLATES = "webserver/templates/webserver"
 # Where the deploy files (deploy/systemd/) expect the project on the server.
 SERVER_PROJECT_ROOT = "/srv/{slug}"
@@ -85,6 +87,8 @@ def prune(project, answers):
             if not path.name.startswith((f"{server}.", f"{server}-"))
         ]
     removed += unused_cloud_storage(answers)
+    if answers["static_storage"] in BUCKET_PROVIDERS:
+        removed += STATIC_ON_DISK_PATHS
     removed = [name for name in removed if (project / name).exists()]
     for name in removed:
         path = project / name

@@ -62,6 +62,9 @@ def prunable(tmp_path):
     (cloud / "management" / "commands").mkdir(parents=True)
     for name in CLOUD_STORAGE_FILES:
         (cloud / name).write_text("")
+    for name in STATIC_ON_DISK_FILES:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("")
     return tmp_path
 
 
@@ -75,6 +78,7 @@ CLOUD_STORAGE_FILES = (
     "test_settings.py",
     "test_static.py",
 )
+STATIC_ON_DISK_FILES = ("config/static_storage.py", "tests/test_static_storage.py")
 
 
 def cloud_storage_files(project):
@@ -142,6 +146,17 @@ def test_prune_keeps_cloud_storage_for_the_chosen_buckets(
     hook.prune(prunable, answers)
 
     assert cloud_storage_files(prunable) == kept
+
+
+@pytest.mark.parametrize("static", ["whitenoise", "web_server", "s3", "gcs", "azure"])
+def test_prune_keeps_the_compressing_static_storage_only_for_static_on_disk(
+    hook, answers, prunable, static
+):
+    hook.prune(prunable, {**answers, "static_storage": static})
+
+    on_disk = static in ("whitenoise", "web_server")
+    for name in STATIC_ON_DISK_FILES:
+        assert (prunable / name).exists() == on_disk, name
 
 
 @pytest.mark.parametrize("chosen", [True, False])

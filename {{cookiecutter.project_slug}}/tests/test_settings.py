@@ -59,11 +59,11 @@ def test_production_resolves_its_storages_and_never_serves_media(
         "cloud_storage.{{ media }}.MediaStorage",
 {%- endif %}
 {%- if static == "whitenoise" %}
-        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "config.static_storage.CompressedManifestStorage",
         "False",
         "1",  # WhiteNoise right after SecurityMiddleware
 {%- elif static == "web_server" %}
-        "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        "config.static_storage.CompressedManifestStorage",
         "False",
         "None",  # no WhiteNoise: the web server serves STATIC_ROOT
 {%- else %}

@@ -60,16 +60,14 @@ AZURE_CONNECTION = {
 
 {% if static == "whitenoise" -%}
 # Hashed names (site.3f2a1b9c.css) that can be cached forever, plus brotli and
-# gzip copies that WhiteNoise picks by the request's Accept-Encoding.
-STORAGES["staticfiles"]["BACKEND"] = (
-    "whitenoise.storage.CompressedManifestStaticFilesStorage"
-)
+# gzip copies that WhiteNoise picks by the request's Accept-Encoding. A re-run
+# rebuilds only what changed (config/static_storage.py).
+STORAGES["staticfiles"]["BACKEND"] = "config.static_storage.CompressedManifestStorage"
 {%- elif static == "web_server" -%}
 # Hashed names (site.3f2a1b9c.css) that can be cached forever, plus brotli and
-# gzip copies that the web server picks by the request's Accept-Encoding.
-STORAGES["staticfiles"]["BACKEND"] = (
-    "whitenoise.storage.CompressedManifestStaticFilesStorage"
-)
+# gzip copies that the web server picks by the request's Accept-Encoding. A
+# re-run rebuilds only what changed (config/static_storage.py).
+STORAGES["staticfiles"]["BACKEND"] = "config.static_storage.CompressedManifestStorage"
 # The web server answers STATIC_URL from STATIC_ROOT itself (deploy/), so no
 # request for a static file reaches Django: WhiteNoise would have nothing to do.
 MIDDLEWARE.remove("whitenoise.middleware.WhiteNoiseMiddleware")
