@@ -15,7 +15,8 @@ from django.test import override_settings
 
 from config import static_storage
 
-STORAGE = {"BACKEND": "config.static_storage.CompressedManifestStorage"}
+PRODUCTION = "config.static_storage.CompressedManifestStorage"
+DJANGO_MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 # Compressible bodies: a file needs to shrink by 5% to get compressed copies.
 FILLER = "".join(f".rule-{n} " + "{ margin: 0; color: #336699; }\n" for n in range(60))
 SOURCES = {
@@ -42,13 +43,13 @@ def edit(path, text):
     os.utime(path, (later, later))
 
 
-def collect(sources, root):
+def collect(sources, root, backend=PRODUCTION):
     """collectstatic from ``sources`` alone into ``root``, with production's storage."""
     with override_settings(
         STATICFILES_DIRS=[sources],
         STATICFILES_FINDERS=["django.contrib.staticfiles.finders.FileSystemFinder"],
         STATIC_ROOT=root,
-        STORAGES={**django_settings.STORAGES, "staticfiles": STORAGE},
+        STORAGES={**django_settings.STORAGES, "staticfiles": {"BACKEND": backend}},
     ):
         call_command("collectstatic", interactive=False, verbosity=0)
         return dict(staticfiles_storage.hashed_files)
@@ -91,10 +92,24 @@ def test_a_cold_run_hashes_rewrites_and_compresses(sources, tmp_path):
 
     base = (root / names["css/base.css"]).read_text()
     assert f'url("../img/{Path(names["img/dot.svg"]).name}")' in base
-    for name in ("css/base.css", names["css/base.css"], names["js/app.js"]):
+    # Hashed files, and unhashed ones with the same bytes: what pages can link.
+    for name in (names["css/base.css"], "js/app.js", names["js/app.js"]):
         assert (root / f"{name}.br").is_file(), name
         assert (root / f"{name}.gz").is_file(), name
+    # Not the unhashed copy of a rewritten file: nothing links it.
+    assert not (root / "css/base.css.br").exists()
     assert_compressed_copies_match(root)
+
+
+def test_hashed_files_are_those_django_manifest_storage_writes(sources, tmp_path):
+    names = collect(sources, tmp_path / "root")
+
+    django_names = collect(sources, tmp_path / "django", backend=DJANGO_MANIFEST)
+
+    assert names == django_names
+    for hashed_name in names.values():
+        ours = (tmp_path / "root" / hashed_name).read_bytes()
+        assert ours == (tmp_path / "django" / hashed_name).read_bytes()
 
 
 def test_a_rerun_with_nothing_changed_rewrites_no_file(sources, tmp_path):
@@ -172,18 +187,18 @@ def test_whitenoise_serves_the_new_content_of_a_changed_file(
     assert brotli.decompress(body).decode() == changed
 
 
-def test_a_run_that_failed_while_compressing_is_finished_by_the_next(
+def test_a_run_that_failed_writing_compressed_copies_is_finished_by_the_next(
     sources, tmp_path, monkeypatch
 ):
     root = tmp_path / "root"
     collect(sources, root)
     edit(sources / "css/alone.css", FILLER + ".changed { margin: 0; }\n")
 
-    def fail(data):
+    def fail(path, copies):
         raise OSError("disk full")
 
     with monkeypatch.context() as patch:
-        patch.setattr(static_storage, "compressed_copies", fail)
+        patch.setattr(static_storage, "write_copies", fail)
         with pytest.raises(OSError, match="disk full"):
             collect(sources, root)
     names = collect(sources, root)
