@@ -1,0 +1,137 @@
+"""collectstatic, cold, re-run with nothing changed, and after one change.
+
+Four storages collect into STATIC_ROOTs of their own under the production
+settings, with only STORAGES["staticfiles"] swapped (bench_settings.py, written
+into the scratch project): plain StaticFilesStorage, Django's manifest storage,
+WhiteNoise's compressed manifest storage (brotli quality 11) and the generated
+project's own storage ("production"). Cold runs start from an empty
+STATIC_ROOT; re-runs follow a cold run. Ratios: cold runs over Django's
+manifest storage, re-runs over plain copying, .br bytes over what WhiteNoise's
+quality 11 gives for the same files (hashed names are the same in both).
+"""
+
+import shutil
+
+from benchmarks.project import manage, production_environment
+from benchmarks.table import Row, median_seconds
+
+SECTION = "collectstatic"
+PLAIN = "plain StaticFilesStorage"
+MANIFEST = "Django ManifestStaticFilesStorage"
+WHITENOISE = "WhiteNoise compressed manifest, brotli"
+PRODUCTION = "generated project's storage"
+BACKENDS = {
+    PLAIN: "django.contrib.staticfiles.storage.StaticFilesStorage",
+    MANIFEST: "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
+    WHITENOISE: "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    PRODUCTION: "",  # production settings as generated
+}
+BENCH_SETTINGS = '''\
+"""Production settings with the static storage the benchmark names."""
+
+import os
+
+from config.settings.production import *
+
+if os.environ["BENCH_STATIC_BACKEND"]:
+    STORAGES["staticfiles"] = {"BACKEND": os.environ["BENCH_STATIC_BACKEND"]}
+'''
+# A stylesheet that a tenth of the others @import.
+CHANGED_FILE = "static/bench/css/base-00.css"
+
+
+def collect(context, case):
+    env = production_environment(
+        context.project,
+        DJANGO_SETTINGS_MODULE="bench_settings",
+        DJANGO_STATIC_ROOT=str(static_root(context, case)),
+        BENCH_STATIC_BACKEND=BACKENDS[case],
+    )
+    manage(context.project, context.python, "collectstatic", "--noinput", env=env)
+
+
+def static_root(context, case):
+    return context.work / "collected" / case.split()[0].lower()
+
+
+def compressed_sizes(root, suffix):
+    """Size of each compressed copy, by the name of the file it compresses."""
+    return {
+        path.relative_to(root).as_posix().removesuffix(suffix): path.stat().st_size
+        for path in root.rglob(f"*{suffix}")
+    }
+
+
+def measure(context):
+    (context.project / "bench_settings.py").write_text(BENCH_SETTINGS)
+    cold, rerun = {}, {}
+    for case in BACKENDS:
+        cold[case] = median_seconds(
+            context.runs,
+            lambda case=case: collect(context, case),
+            before=lambda case=case: shutil.rmtree(
+                static_root(context, case), ignore_errors=True
+            ),
+        )
+        rerun[case] = median_seconds(
+            context.runs, lambda case=case: collect(context, case)
+        )
+
+    changed = context.project / CHANGED_FILE
+    original = changed.read_text()
+    edits = iter(range(context.runs))
+
+    def edit():
+        changed.write_text(f"{original}\n.edit-{next(edits)} {{ color: red; }}\n")
+
+    one_change = median_seconds(
+        context.runs, lambda: collect(context, PRODUCTION), before=edit
+    )
+    changed.write_text(original)
+
+    rows = [
+        Row(SECTION, f"cold, {case}", cold[case], "s", cold[case] / cold[MANIFEST])
+        for case in BACKENDS
+    ]
+    rows += [
+        Row(SECTION, f"no change, {case}", rerun[case], "s", rerun[case] / rerun[PLAIN])
+        for case in BACKENDS
+    ]
+    rows.append(
+        Row(
+            SECTION,
+            f"{CHANGED_FILE.removeprefix('static/')} changed, {PRODUCTION}",
+            one_change,
+            "s",
+            one_change / rerun[PLAIN],
+        )
+    )
+    for case in (WHITENOISE, PRODUCTION):
+        root = static_root(context, case)
+        files = sum(1 for path in root.rglob("*") if path.is_file())
+        rows.append(Row(SECTION, f"files in STATIC_ROOT, {case}", files, "files"))
+    for suffix in (".br", ".gz"):
+        ours = compressed_sizes(static_root(context, PRODUCTION), suffix)
+        theirs = compressed_sizes(static_root(context, WHITENOISE), suffix)
+        same_files = sum(theirs[name] for name in ours if name in theirs)
+        rows += [
+            Row(SECTION, f"{suffix} files, {WHITENOISE}", len(theirs), "files"),
+            Row(SECTION, f"{suffix} files, {PRODUCTION}", len(ours), "files"),
+            Row(
+                SECTION, f"{suffix} bytes, {WHITENOISE}", sum(theirs.values()), "bytes"
+            ),
+            Row(
+                SECTION,
+                f"{suffix} bytes, {WHITENOISE}, {PRODUCTION}'s files",
+                same_files,
+                "bytes",
+            ),
+            Row(
+                SECTION,
+                f"{suffix} bytes, {PRODUCTION}",
+                sum(ours.values()),
+                "bytes",
+                sum(ours.values()) / same_files,
+            ),
+        ]
+    return rows
