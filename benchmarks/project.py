@@ -54,7 +54,15 @@ def project_environment(project, venv):
     """A virtual environment with the project's declared dependencies; its python."""
     uv("venv", "--quiet", venv)
     python = Path(venv) / "bin" / "python"
-    uv("pip", "install", "--python", python, "-r", project / "pyproject.toml")
+    uv(
+        "pip",
+        "install",
+        "--compile-bytecode",  # as a deployed environment has it
+        "--python",
+        python,
+        "-r",
+        project / "pyproject.toml",
+    )
     return python
 
 

@@ -17,6 +17,17 @@ from support import (
     skip_or_fail,
 )
 
+# Independent of each other and the longest tests: spread over the workers.
+SPREAD_FILES = {"test_storage_pairs.py"}
+
+
+def pytest_collection_modifyitems(items):
+    """Keep each other test file on one xdist worker (--dist loadgroup): its
+    tests share session fixtures (baked projects, environments, servers)."""
+    for item in items:
+        if item.path.name not in SPREAD_FILES:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+
 
 @pytest.fixture(scope="session", autouse=True)
 def no_environment_setup_while_baking():
@@ -77,7 +88,19 @@ def project_python(tmp_path_factory, bake):
             uv("venv", "--quiet", "--python", base, venv)
             python = venv / "bin" / "python"
             pyproject = bake(django_version=django_version) / "pyproject.toml"
-            uv("pip", "install", "--python", python, "-r", pyproject, "--extra", "dev")
+            # Bytecode compiled once here, not by every process the tests start
+            # (never, where PYTHONDONTWRITEBYTECODE is set).
+            uv(
+                "pip",
+                "install",
+                "--compile-bytecode",
+                "--python",
+                python,
+                "-r",
+                pyproject,
+                "--extra",
+                "dev",
+            )
             built[django_version] = python
         return built[django_version]
 
@@ -102,6 +125,7 @@ def boot(bake, project_python):
                 uv(
                     "pip",
                     "install",
+                    "--compile-bytecode",
                     "--python",
                     python,
                     "-r",
