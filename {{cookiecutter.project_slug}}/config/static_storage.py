@@ -64,14 +64,16 @@ class CompressedManifestStorage(ManifestStaticFilesStorage):
         kept = sorted(paths.keys() - stale)
         self.reused = {self.key(name): last_run[self.key(name)] for name in kept}
         self.self_contained = None
-        with Compression() as self.compression:
-            for name, hashed_name, processed in super().post_process(
-                {name: paths[name] for name in stale}, **options
-            ):
-                yield name, hashed_name, processed
-                if hashed_name and not isinstance(processed, Exception):
-                    self.compression.add(self.path(hashed_name), self.path(name))
-        self.compression = None
+        try:
+            with Compression() as self.compression:
+                for name, hashed_name, processed in super().post_process(
+                    {name: paths[name] for name in stale}, **options
+                ):
+                    yield name, hashed_name, processed
+                    if hashed_name and not isinstance(processed, Exception):
+                        self.compression.add(self.path(hashed_name), self.path(name))
+        finally:
+            self.compression = None
         for name in kept:
             yield name, self.reused[self.key(name)], False
         self.save_sources(digests)
@@ -189,11 +191,11 @@ class Compression:
         if exception[0] is not None:
             self.pool.shutdown(cancel_futures=True)
             return
-        self.send()
-        copies = {}
-        for keys, job in self.sent:
-            copies.update(zip(keys, job.result(), strict=True))
-        self.pool.shutdown()
+        with self.pool:  # shut down, whatever happens below
+            self.send()
+            copies = {}
+            for keys, job in self.sent:
+                copies.update(zip(keys, job.result(), strict=True))
         for path, key in self.writes:
             write_copies(path, copies[key] if key else NO_COPIES)
 
