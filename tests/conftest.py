@@ -69,6 +69,22 @@ def uv(*arguments):
     )
 
 
+def install(python, pyproject, *options):
+    """Install what ``pyproject`` declares into ``python``'s environment, with
+    bytecode compiled once here rather than by every process the tests start
+    (or by none of them, where PYTHONDONTWRITEBYTECODE is set)."""
+    uv(
+        "pip",
+        "install",
+        "--compile-bytecode",
+        "--python",
+        python,
+        "-r",
+        pyproject,
+        *options,
+    )
+
+
 @pytest.fixture(scope="session")
 def project_python(tmp_path_factory, bake):
     """An interpreter with a generated project's declared dependencies installed.
@@ -88,19 +104,7 @@ def project_python(tmp_path_factory, bake):
             uv("venv", "--quiet", "--python", base, venv)
             python = venv / "bin" / "python"
             pyproject = bake(django_version=django_version) / "pyproject.toml"
-            # Bytecode compiled once here, not by every process the tests start
-            # (never, where PYTHONDONTWRITEBYTECODE is set).
-            uv(
-                "pip",
-                "install",
-                "--compile-bytecode",
-                "--python",
-                python,
-                "-r",
-                pyproject,
-                "--extra",
-                "dev",
-            )
+            install(python, pyproject, "--extra", "dev")
             built[django_version] = python
         return built[django_version]
 
@@ -122,15 +126,7 @@ def boot(bake, project_python):
             python = project_python(answers["django_version"])
             project = bake(**answers)
             if "static_storage" in answers:
-                uv(
-                    "pip",
-                    "install",
-                    "--compile-bytecode",
-                    "--python",
-                    python,
-                    "-r",
-                    project / "pyproject.toml",
-                )
+                install(python, project / "pyproject.toml")
             booted[name] = Booted(name, answers, project, python)
         return booted[name]
 
