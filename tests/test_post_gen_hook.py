@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from support import answers_for
+from support import SECRET, answers_for
 
 
 @pytest.fixture
@@ -459,7 +459,7 @@ def test_collectstatic_failure_on_a_broken_reference_is_reported(
     )
     (project / "staticfiles").mkdir()
     (project / ".env").write_text(
-        "DJANGO_SECRET_KEY=x\nDJANGO_ALLOWED_HOSTS=localhost\n"
+        f"DJANGO_SECRET_KEY={SECRET}\nDJANGO_ALLOWED_HOSTS=localhost\n"
     )
     (project / "static" / "css" / "broken.css").write_text(
         'body { background: url("missing.png"); }'

@@ -2,6 +2,8 @@
 {%- set media = cookiecutter.media_storage -%}
 """What each environment's settings resolve to, checked in the running framework."""
 
+import pytest
+
 RESOLVE = """
 import django
 django.setup()
@@ -121,6 +123,23 @@ def test_production_refuses_to_start_without_allowed_hosts(
 
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DJANGO_SECRET_KEY", "too-short"), ("DJANGO_SECURE_SSL_REDIRECT", "flase")],
+)
+def test_production_refuses_a_malformed_value_by_name(
+    run_with_settings, production_variables, name, value
+):
+    production_variables[name] = value
+
+    result = run_with_settings(
+        "config.settings.production", "-c", RESOLVE, **production_variables
+    )
+
+    assert result.returncode != 0
+    assert f"ImproperlyConfigured: {name}" in result.stderr
 
 
 def test_allowed_hosts_are_stripped(run_with_settings, production_variables):

@@ -6,6 +6,7 @@ file (for example /etc/mysite.env on a server).
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import environ
@@ -51,3 +52,61 @@ def required_list(name):
     if not items:
         raise ImproperlyConfigured(f"{name} must list at least one value.")
     return items
+
+
+TRUE = ("true", "yes", "on", "1")
+FALSE = ("false", "no", "off", "0")
+
+
+def env_bool(name, default):
+    """true/yes/on/1 or false/no/off/0 (any case); anything else is refused,
+    not guessed (django-environ reads "flase" as False)."""
+    value = env.str(name, default="").strip().lower()
+    if not value:
+        return default
+    if value in TRUE + FALSE:
+        return value in TRUE
+    raise ImproperlyConfigured(
+        f"{name} must be true or false (or yes/no, on/off, 1/0), not {value!r}."
+    )
+
+
+def env_int(name, default):
+    """A whole number of at least 0; the error names the variable."""
+    value = env.str(name, default="").strip()
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.")
+    return int(value)
+
+
+def database(name, default):
+    """A database URL django-environ understands, checked now rather than at
+    the first query (a typo otherwise gives an empty or unknown engine)."""
+    url = env.str(name, default=default).strip()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "Engine not recognized": refused below
+            config = environ.Env.db_url_config(url)
+    except (ValueError, KeyError) as error:
+        raise ImproperlyConfigured(f"{name} is not a database URL: {error}") from None
+    if config.get("ENGINE") not in environ.Env.DB_SCHEMES.values():
+        scheme = url.partition(":")[0]
+        raise ImproperlyConfigured(
+            f"{name} has no known database scheme (postgres://, mysql://, "
+            f"sqlite:///, ...): {scheme!r}."
+        )
+    return config
+
+
+def secret_key(name):
+    """A secret for production: required, and as strong as Django's deployment
+    check asks (50 characters or more, 5 different ones at least)."""
+    value = required(name)
+    if len(value) < 50 or len(set(value)) < 5 or value.startswith("django-insecure-"):
+        raise ImproperlyConfigured(
+            f"{name} is too weak for production: use 50 or more random characters, "
+            'e.g. python -c "import secrets; print(secrets.token_urlsafe(50))".'
+        )
+    return value

@@ -6,9 +6,9 @@ config/urls.py serves uploaded media because DEBUG is on.
 """
 
 from .base import *
-from .environment import env, env_list
+from .environment import env, env_bool, env_list
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+DEBUG = env_bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY", default="django-insecure-only-for-local-development"
 )

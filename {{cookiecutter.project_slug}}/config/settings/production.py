@@ -27,9 +27,21 @@ from django.core.exceptions import ImproperlyConfigured
 from datetime import timedelta
 {% endif %}
 from .base import *
-from .environment import env, {% if static in ["s3", "gcs", "azure"] or media != "local" %}optional, {% endif %}required, required_list
+{%- if static in ["s3", "gcs", "azure"] or media != "local" %}
+from .environment import (
+    env,
+    env_bool,
+    env_int,
+    optional,
+    required,
+    required_list,
+    secret_key,
+)
+{%- else %}
+from .environment import env_bool, env_int, required_list, secret_key
+{%- endif %}
 
-SECRET_KEY = required("DJANGO_SECRET_KEY")
+SECRET_KEY = secret_key("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = required_list("DJANGO_ALLOWED_HOSTS")
 {%- if "s3" in providers %}
 
@@ -123,8 +135,8 @@ if STATIC_DOMAIN:
 # the client (config/media_types.py).
 MEDIA_LOCATION = env.str("DJANGO_MEDIA_LOCATION", default="media").strip("/")
 MEDIA_DOMAIN = optional("DJANGO_MEDIA_DOMAIN")
-MEDIA_PUBLIC = env.bool("DJANGO_MEDIA_PUBLIC", default=False)
-MEDIA_URL_EXPIRY = env.int("DJANGO_MEDIA_URL_EXPIRY", default=3600)
+MEDIA_PUBLIC = env_bool("DJANGO_MEDIA_PUBLIC", default=False)
+MEDIA_URL_EXPIRY = env_int("DJANGO_MEDIA_URL_EXPIRY", default=3600)
 {%- if media == "s3" %}
 # Behind a CDN domain, private links are signed by CloudFront's key pair: a
 # bucket signature is not valid there.
@@ -159,7 +171,7 @@ STORAGES["default"] = {
         "querystring_auth": not MEDIA_PUBLIC,
         "expiration": timedelta(seconds=MEDIA_URL_EXPIRY),
         # Without a key file (Cloud Run, GCE), sign through IAM's signBlob.
-        "iam_sign_blob": env.bool("DJANGO_GCS_IAM_SIGN_BLOB", default=False),
+        "iam_sign_blob": env_bool("DJANGO_GCS_IAM_SIGN_BLOB", default=False),
         "sa_email": optional("DJANGO_GCS_SERVICE_ACCOUNT"),
         "file_overwrite": False,
 {%- else %}
@@ -185,11 +197,11 @@ if MEDIA_DOMAIN:
 # HTTPS is terminated by the proxy in front, which must set X-Forwarded-Proto
 # (and strip it from what clients send).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
     "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
 )
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
