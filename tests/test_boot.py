@@ -44,19 +44,35 @@ def booted(request, boot):
     return boot(request.param)
 
 
-def test_system_checks_pass(booted):
+def test_system_checks_pass(booted, collect):
     booted.manage("check", "--fail-level", "WARNING")
-    booted.manage("check", "--deploy", "--fail-level", "WARNING", settings="production")
+    booted.manage(
+        *("check", "--deploy", "--fail-level", "WARNING"),
+        settings="production",
+        DJANGO_STATIC_ROOT=collect(booted),  # deploy steps collect first
+    )
 
 
-def test_the_generated_secret_passes_the_deployment_checklist(booted):
+def test_the_generated_secret_passes_the_deployment_checklist(booted, collect):
     """The .env the hook wrote: its secret is one Django's check accepts."""
     booted.manage(
         *("check", "--deploy", "--fail-level", "WARNING"),
         settings="production",
         DJANGO_ENV_FILE=booted.project / ".env",
         DJANGO_SECRET_KEY=None,
+        DJANGO_STATIC_ROOT=collect(booted),
     )
+
+
+def test_the_deployment_checklist_wants_static_files_collected(booted, tmp_path):
+    result = booted.run(
+        *("manage.py", "check", "--deploy", "--fail-level", "WARNING"),
+        settings="production",
+        DJANGO_STATIC_ROOT=tmp_path / "empty",
+    )
+
+    assert result.returncode != 0
+    assert "project.W001" in result.stderr + result.stdout
 
 
 def test_migrations_are_complete(booted):

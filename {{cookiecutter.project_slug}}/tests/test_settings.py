@@ -153,11 +153,13 @@ def test_allowed_hosts_are_stripped(run_with_settings, production_variables):
 
 
 def test_production_passes_the_deployment_checklist(
-    run_with_settings, production_variables
+    run_with_settings, production_variables, collected_static_root
 ):
     result = run_with_settings(
         "config.settings.production",
         *("manage.py", "check", "--deploy", "--fail-level", "WARNING"),
+        # Deploy steps collect static files first (config/checks.py looks).
+        DJANGO_STATIC_ROOT=str(collected_static_root),
         **production_variables,
     )
 

@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "config",  # the project's own system checks (config/checks.py)
 {%- if cookiecutter.use_upload_example %}
     "uploads",
 {%- endif %}
