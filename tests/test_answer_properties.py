@@ -1,6 +1,6 @@
-"""Property-based: any free-text answers (quotes, backslashes, braces, newlines,
-accents, emoji) either generate a clean project or are refused with a message
-that names the answer, leaving nothing behind."""
+"""Property-based: one-line free-text answers (quotes, backslashes, braces,
+accents, emoji) generate a clean project; answers that break a rule (blank or
+multi-line names) are refused with a message naming them, leaving nothing."""
 
 import ast
 import re

@@ -1,10 +1,15 @@
-"""The example upload app: form to storage to URL (the test storage is in memory)."""
+"""The example upload app: form to storage to URL (the test storage is in memory;
+tests that look at the disk store in a temporary MEDIA_ROOT with media_on_disk)."""
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from .models import Upload
@@ -13,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 GENERATED_NAME = re.compile(r"uploads/\d{4}/\d{2}/[0-9a-f]{32}\.png")
+BOUNDARY = "upload-test-boundary"
 
 
 def upload(client, name, content=PNG_BYTES, title="A picture"):
@@ -20,6 +26,44 @@ def upload(client, name, content=PNG_BYTES, title="A picture"):
         reverse("uploads:list"),
         {"title": title, "file": SimpleUploadedFile(name, content)},
     )
+
+
+def upload_as_sent(client, name, content=PNG_BYTES, title="A picture"):
+    """Post the form with the file name byte for byte as given. The test client
+    (like a browser) would strip folders from the name and cut it to 255
+    characters first; a hostile client does neither."""
+    head = (
+        f"--{BOUNDARY}\r\n"
+        'Content-Disposition: form-data; name="title"\r\n\r\n'
+        f"{title}\r\n"
+        f"--{BOUNDARY}\r\n"
+        f'Content-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: image/png\r\n\r\n"
+    )
+    body = head.encode() + content + f"\r\n--{BOUNDARY}--\r\n".encode()
+    return client.post(
+        reverse("uploads:list"),
+        body,
+        content_type=f"multipart/form-data; boundary={BOUNDARY}",
+    )
+
+
+def stored_files(media_root):
+    """The storage names of every file under MEDIA_ROOT."""
+    return sorted(
+        path.relative_to(media_root).as_posix()
+        for path in media_root.rglob("*")
+        if path.is_file()
+    )
+
+
+def paths_outside(root, media_root):
+    """Every file and folder under root, MEDIA_ROOT and what it holds aside."""
+    return {
+        path
+        for path in root.rglob("*")
+        if path != media_root and media_root not in path.parents
+    }
 
 
 def test_upload_is_saved_in_media_storage_and_shown(client):
@@ -67,13 +111,128 @@ def test_unsafe_uploads_are_refused(client, name, content, error):
     assert not Upload.objects.exists()
 
 
-def test_uploads_over_the_limit_are_refused(client, settings):
+@pytest.mark.parametrize("in_memory", [True, False], ids=["in memory", "temp file"])
+def test_uploads_over_the_limit_are_refused(
+    client, settings, media_on_disk, tmp_path, in_memory
+):
     settings.MAX_UPLOAD_SIZE = len(PNG_BYTES) - 1
+    if not in_memory:
+        # Django streams a larger upload to a temporary file while it arrives.
+        settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+        settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "upload-temp"
+        settings.FILE_UPLOAD_TEMP_DIR.mkdir()
 
     response = upload(client, "avatar.png")
 
+    assert response.status_code == 200
     assert "the largest accepted is" in response.content.decode()
     assert not Upload.objects.exists()
+    assert stored_files(media_on_disk) == []
+    if not in_memory:
+        assert list(settings.FILE_UPLOAD_TEMP_DIR.iterdir()) == []
+
+
+def test_uploads_at_the_limit_are_kept(client, settings, media_on_disk):
+    settings.MAX_UPLOAD_SIZE = len(PNG_BYTES)
+
+    response = upload(client, "avatar.png")
+
+    assert response.status_code == 302
+    assert stored_files(media_on_disk) == [Upload.objects.get().file.name]
+
+
+# The name a client sends is never trusted: one Django can read is replaced by a
+# generated one; one it cannot is refused with a form error, never a crash.
+HOSTILE_NAMES = [
+    ("../../evil.png", None),
+    ("..\\..\\evil.png", None),
+    ("..&#47;..&#47;evil.png", None),
+    ("/etc/passwd.png", None),
+    ("C:evil.png", None),
+    pytest.param("a\x00b.png", None, id="NUL"),
+    ("CON.png", None),
+    ("nul.png", None),
+    ("my holiday photo.png", None),
+    ("фото отпуск.png", None),
+    ("\U0001f4f7 snapshot.PNG", None),
+    # The form field keeps the model field's 100-character limit for the name.
+    pytest.param("a" * 296 + ".png", "at most 100 characters", id="300 characters"),
+    pytest.param("", "This field is required.", id="empty"),
+    ("..", "This field is required."),
+    (".png", "File extension “” is not allowed."),
+]
+
+
+@pytest.mark.parametrize(("name", "error"), HOSTILE_NAMES)
+def test_hostile_file_names_never_escape_media_root(
+    client, media_on_disk, tmp_path, name, error
+):
+    # Anything written outside MEDIA_ROOT (tmp_path/media) through "../" would
+    # land under tmp_path or its parent, pytest's folder for this run.
+    before = paths_outside(tmp_path.parent, media_on_disk)
+
+    response = upload_as_sent(client, name)
+
+    assert paths_outside(tmp_path.parent, media_on_disk) == before
+    if error:
+        assert response.status_code == 200
+        assert error in response.content.decode()
+        assert not Upload.objects.exists()
+        assert stored_files(media_on_disk) == []
+    else:
+        assert response.status_code == 302
+        saved = Upload.objects.get().file.name
+        assert GENERATED_NAME.fullmatch(saved)
+        assert stored_files(media_on_disk) == [saved]
+        assert (media_on_disk / saved).read_bytes() == PNG_BYTES
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "allow_overwrite", [False, True], ids=["storage renames", "storage overwrites"]
+)
+def test_concurrent_uploads_of_one_name_keep_every_file(
+    media_on_disk, settings, allow_overwrite
+):
+    """Eight requests at once, each with its own client and database connection,
+    all sending photo.png: none is lost, even with a storage that overwrites a
+    taken name rather than picking a free one."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {"allow_overwrite": allow_overwrite},
+        },
+    }
+    contents = [PNG_BYTES + bytes([number]) for number in range(8)]
+    start = threading.Barrier(len(contents), timeout=10)
+    sql_turn = threading.Lock()
+
+    def one_statement_at_a_time(execute, sql, params, many, context):
+        # SQLite runs one write at a time: with a database file the others wait
+        # their turn, but the shared in-memory test database refuses them at once
+        # ("database table is locked"), so here they queue for it.
+        with sql_turn:
+            return execute(sql, params, many, context)
+
+    def send(content):
+        try:
+            start.wait()
+            with connection.execute_wrapper(one_statement_at_a_time):
+                return upload(Client(), "photo.png", content).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=len(contents)) as pool:
+        statuses = list(pool.map(send, contents))
+
+    assert statuses == [302] * len(contents)
+    names = [item.file.name for item in Upload.objects.all()]
+    assert all(GENERATED_NAME.fullmatch(name) for name in names)
+    assert stored_files(media_on_disk) == sorted(names)
+    assert len(set(names)) == len(contents)
+    stored = sorted((media_on_disk / name).read_bytes() for name in names)
+    assert stored == sorted(contents)
 
 
 def test_form_without_a_file_is_refused(client):
