@@ -10,6 +10,8 @@ import shutil
 import ssl
 import subprocess
 import tempfile
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,10 @@ STATIC_STORAGE = {"nginx": "web_server", "apache": "whitenoise"}
 EXECUTABLES = {"nginx": "nginx", "apache": "apache2"}
 DJANGO_LINE = "5.2"
 UPLOAD_LIMIT = 64 * 1024  # DJANGO_MAX_UPLOAD_SIZE in these tests
+# Bounded load, a few seconds on loopback: fewer requests reach gunicorn than
+# deploy/gunicorn.conf.py's max_requests (1000), after which it recycles a
+# worker on purpose.
+LOAD_REQUESTS, LOAD_CLIENTS = 1200, 4
 SENTINEL = "this-file-is-outside-every-served-directory"
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", TEMPLATE_DIR / "test-artifacts"))
 APACHE_MODULES = (
@@ -211,7 +217,12 @@ class Stack:
             else f"http://{self.upstream}/",
             log_path=self.root / "gunicorn.log",
         )
-        self._gunicorn.__enter__()
+        self.gunicorn = self._gunicorn.__enter__()
+
+    def gunicorn_workers(self):
+        """PIDs of gunicorn's workers: the master's children (Linux /proc)."""
+        pid = self.gunicorn.pid
+        return sorted(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
 
     def stop_gunicorn(self):
         self._gunicorn.__exit__(None, None, None)
@@ -464,6 +475,60 @@ def test_plain_http_redirects_to_https(stack):
 
     assert response.status_code == 301
     assert response.headers["Location"].startswith("https://127.0.0.1")
+
+
+def load(connect, paths, requests=LOAD_REQUESTS, headers=None):
+    """``requests`` GETs cycling over ``paths``, from LOAD_CLIENTS keep-alive
+    connections at once; how many answers came back with each status."""
+
+    def client(number):
+        statuses = Counter()
+        connection = connect()
+        try:
+            for index in range(number, requests, LOAD_CLIENTS):
+                path = paths[index % len(paths)]
+                connection.request("GET", path, headers=headers or {})
+                response = connection.getresponse()
+                response.read()
+                statuses[response.status] += 1
+                if response.will_close:
+                    connection.close()
+                    connection = connect()
+        finally:
+            connection.close()
+        return statuses
+
+    with ThreadPoolExecutor(LOAD_CLIENTS) as pool:
+        return sum(pool.map(client, range(LOAD_CLIENTS)), Counter())
+
+
+def test_a_bounded_load_ends_without_errors_or_worker_restarts(stack):
+    """Static files, a page (through gunicorn) and, where WhiteNoise runs,
+    gunicorn directly: every answer a 200, the same workers before and after."""
+    context = ssl.create_default_context(cafile=stack.certificate)
+    paths = ["/static/" + stack.hashed("css/site.css"), "/", "/static/css/site.css"]
+    with stack.gunicorn_stopped():
+        pass  # fresh workers: none near max_requests from earlier tests
+    workers = stack.gunicorn_workers()
+
+    statuses = load(
+        lambda: http.client.HTTPSConnection(
+            "127.0.0.1", stack.https_port, context=context, timeout=10
+        ),
+        paths,
+    )
+
+    assert statuses == Counter({200: LOAD_REQUESTS})
+    if STATIC_STORAGE[stack.server] == "whitenoise":  # gunicorn on TCP here
+        host, port = stack.upstream.split(":")
+        statuses = load(
+            lambda: http.client.HTTPConnection(host, int(port), timeout=10),
+            paths,
+            requests=LOAD_REQUESTS // 3,  # with the pages above, under 1000
+            headers={"X-Forwarded-Proto": "https", "Host": "127.0.0.1"},
+        )
+        assert statuses == Counter({200: LOAD_REQUESTS // 3})
+    assert stack.gunicorn_workers() == workers
 
 
 def test_the_nginx_config_passes_gixy(stacks):
