@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from cookiecutter.exceptions import FailedHookException
+from cookiecutter.exceptions import FailedHookException, OutputDirExistsException
 from cookiecutter.main import cookiecutter
 
 from support import TEMPLATE_DIR, answers_for
@@ -132,3 +132,37 @@ def test_good_unusual_answers_are_accepted(tmp_path):
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["description"] == description
     assert (project / "README.md").read_text().startswith(f"# {name}\n")
+
+
+@pytest.mark.parametrize("overwrite", [False, True], ids=["refused", "overwrite"])
+def test_an_existing_project_directory_is_never_harmed_by_bad_answers(
+    tmp_path, overwrite
+):
+    """Over a directory the user already has, bad answers (replayed, so the
+    pre-generation hook catches them) leave every file of theirs as it was, with
+    or without --overwrite-if-exists."""
+    project = tmp_path / "my_site"
+    (project / "media").mkdir(parents=True)
+    mine = {
+        ".env": "DJANGO_SECRET_KEY=mine\n",
+        "media/photo.png": "user data",
+        "notes.txt": "my notes",
+    }
+    for name, text in mine.items():
+        (project / name).write_text(text)
+    replay = tmp_path / "replay.json"
+    answers = {**answers_for(), "project_slug": "my_site", "description": "x" * 301}
+    replay.write_text(json.dumps({"cookiecutter": answers}))
+
+    with pytest.raises(FailedHookException if overwrite else OutputDirExistsException):
+        cookiecutter(
+            str(TEMPLATE_DIR),
+            replay=str(replay),
+            output_dir=str(tmp_path),
+            overwrite_if_exists=overwrite,
+        )
+
+    for name, text in mine.items():
+        assert (project / name).read_text() == text, name
+    left = sorted(path.name for path in project.iterdir())
+    assert left == [".env", "media", "notes.txt"]
