@@ -312,7 +312,7 @@ def start_nginx(context, stack, work, path, upstream_port):
         print("serving: nginx or openssl missing: WhiteNoise only", file=sys.stderr)
         return []
     brotli = bool(glob.glob(BROTLI_MODULES))
-    cert, key = certificate(work)
+    tls_files = cert, key = certificate(work)
     tls = ssl.create_default_context(cafile=cert)
     servers = []
     for name, write_site in (
@@ -322,7 +322,8 @@ def start_nginx(context, stack, work, path, upstream_port):
         root = work / name.replace(" ", "-")
         root.mkdir(parents=True, exist_ok=True)
         port = free_port()
-        site = write_site(context, root / "site.conf", port, upstream_port, cert, key)
+        site = root / "site.conf"
+        write_site(context, site, port, upstream_port, tls_files, brotli)
         main = nginx_config(root, site, brotli)
         server = Server(name, f"https://127.0.0.1:{port}/static/", brotli, {}, tls)
         command = [*SERVER_CPUS, binary, "-e", str(root / "error.log"), "-c", str(main)]
@@ -332,22 +333,21 @@ def start_nginx(context, stack, work, path, upstream_port):
     return servers
 
 
-def write_bare_site(context, site, port, upstream_port, cert, key):
-    brotli = "brotli_static on;" if glob.glob(BROTLI_MODULES) else ""
+def write_bare_site(context, site, port, upstream_port, tls_files, brotli):
+    cert, key = tls_files
     site.write_text(
         BARE_SITE.format(
             port=port,
             certificate=cert,
             key=key,
             static_root=context.project / "staticfiles",
-            brotli=brotli,
+            brotli="brotli_static on;" if brotli else "",
         )
     )
-    return site
 
 
-def write_generated_site(context, site, port, upstream_port, cert, key):
-    brotli = "on" if glob.glob(BROTLI_MODULES) else "off"
+def write_generated_site(context, site, port, upstream_port, tls_files, brotli):
+    cert, key = tls_files
     project.manage(
         context.project,
         context.python,
@@ -359,10 +359,9 @@ def write_generated_site(context, site, port, upstream_port, cert, key):
         f"--upstream=127.0.0.1:{upstream_port}",
         f"--certificate={cert}",
         f"--certificate-key={key}",
-        f"--brotli={brotli}",
+        f"--brotli={'on' if brotli else 'off'}",
         f"--output={site}",
     )
-    return site
 
 
 def measure(context):
