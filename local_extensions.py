@@ -3,6 +3,11 @@
 ``checked_answers`` runs the pre-generation rules while cookiecutter builds its
 context, before it creates any directory: a slug such as ``a/b`` or ``..`` would
 otherwise already be a path on disk by the time the pre-generation hook runs.
+
+Answers given as ``key=value`` (or ``extra_context``) are Jinja to cookiecutter,
+which renders them, so ``{{ cookiecutter.project_name }}`` works there. One that
+is not valid Jinja would end in a traceback: ``AnswerChecks`` refuses it first,
+with a message, through the exception cookiecutter reports as a failed hook.
 """
 
 import importlib.util
@@ -10,6 +15,7 @@ import json
 from pathlib import Path
 
 from cookiecutter.exceptions import FailedHookException
+from jinja2 import TemplateSyntaxError
 from jinja2.ext import Extension
 
 RULES_PATH = Path(__file__).parent / "hooks" / "pre_gen_project.py"
@@ -41,3 +47,26 @@ class AnswerChecks(Extension):
         super().__init__(environment)
         environment.filters["checked_answers"] = checked_answers
         environment.filters["toml_string"] = toml_string
+        self.checking = False
+
+    def preprocess(self, source, name, filename=None):
+        """Check what cookiecutter renders from a string (answers, and paths):
+        template files have a name, and their errors are the template's own."""
+        if name is None and not self.checking:
+            self.checking = True  # parse() preprocesses too
+            try:
+                self.environment.parse(source)
+            except TemplateSyntaxError as error:
+                raise FailedHookException(not_jinja(source, error)) from None
+            finally:
+                self.checking = False
+        return source
+
+
+def not_jinja(value, error):
+    reason = error.message.rstrip(".")
+    return (
+        f"Not valid Jinja: {value!r} ({reason}). cookiecutter renders answers "
+        "given as key=value as Jinja: write {{ '{{' }} for a literal {{, or type "
+        "the answer at the prompt, where it is taken as it is."
+    )

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from support import TEMPLATE_DIR
 
-# What people type into prompts, and what breaks templates and TOML. Not "{{"
-# or "{%": cookiecutter itself renders answers given as extra context as Jinja.
+# What people type into prompts, and what breaks templates and TOML. Not "{{",
+# "{%" or "{#": cookiecutter renders answers given as extra context as Jinja
+# (invalid Jinja is refused: test_answers.py).
 AWKWARD = list("'\"\\{}%#$`@!? ") + ["é", "«»", "🚀", "ß", "中文", "\u200b"]
 
 
@@ -34,7 +35,7 @@ def text(*, control):
             max_size=30,
         )
         .map("".join)
-        .filter(lambda value: "{{" not in value and "{%" not in value)
+        .filter(lambda value: not any(tag in value for tag in ("{{", "{%", "{#")))
     )
 
 

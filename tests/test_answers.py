@@ -106,6 +106,54 @@ def test_command_line_exits_1_with_the_message_and_leaves_nothing(tmp_path):
     assert list(output.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("{{", "unexpected 'end of template'"),
+        ("Use {% here", "Encountered unknown tag 'here'"),
+        ("a {# b", "Missing end of comment tag"),
+    ],
+)
+def test_an_answer_on_the_command_line_that_is_not_jinja_is_refused_by_name(
+    tmp_path, value, reason
+):
+    """cookiecutter renders key=value answers as Jinja; invalid Jinja would
+    otherwise end in its traceback."""
+    output = tmp_path / "out"
+    output.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", str(TEMPLATE_DIR), "--no-input"]
+        + ["-o", str(output), f"description={value}"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "COOKIECUTTER_SKIP_SETUP": "1"},
+    )
+
+    assert result.returncode == 1
+    assert f"Not valid Jinja: {value!r} ({reason})" in result.stdout
+    assert "write {{ '{{' }} for a literal {{" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert list(output.iterdir()) == []
+
+
+def test_typed_answers_are_taken_as_they_are_braces_included(tmp_path):
+    description = "{{ not jinja {% at all {#"
+    answers = ["My Site", "", description] + [""] * 6  # defaults for the rest
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", str(TEMPLATE_DIR)]
+        + ["-o", str(tmp_path)],
+        input="\n".join(answers) + "\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COOKIECUTTER_SKIP_SETUP": "1"},
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    pyproject = tomllib.loads((tmp_path / "my_site" / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == description
+
+
 def test_replayed_bad_answers_are_rejected_by_the_pre_generation_hook(tmp_path):
     """--replay skips the context-time check; the hook catches it and cookiecutter
     removes the directory it had created."""
