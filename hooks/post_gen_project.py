@@ -36,8 +36,15 @@ STATIC_PUBLISHING_PATHS = (
     "cloud_storage/test_static.py",
 )
 MEDIA_IN_BUCKET_PATHS = ("cloud_storage/test_media.py",)
-# What builds compressed static files in STATIC_ROOT for serving from there.
-STATIC_ON_DISK_PATHS = ("config/static_storage.py", "tests/test_static_storage.py")
+# What builds compressed static files in STATIC_ROOT for serving from there,
+# and swaps them in whole (config/management: collect aside, then swap).
+STATIC_ON_DISK_PATHS = (
+    "config/management",
+    "config/static_storage.py",
+    "tests/static_sources.py",
+    "tests/test_collectstatic.py",
+    "tests/test_static_storage.py",
+)
 WEB_SERVER_TEMPLATES = "webserver/templates/webserver"
 # Where the deploy files (deploy/systemd/) expect the project on the server.
 SERVER_PROJECT_ROOT = "/srv/{slug}"

@@ -34,7 +34,8 @@ from django.core.files.base import ContentFile
 from whitenoise.compress import Compressor
 
 BROTLI_QUALITY = 10
-# What each source file held when its output was last built, by name.
+# What each source file held when its output was last built, by name:
+# [content digest, size, modification time in nanoseconds].
 SOURCES_NAME = "staticfiles.sources.json"
 
 
@@ -45,6 +46,20 @@ def digest(data):
 def source_digest(storage, path):
     with storage.open(path) as source:
         return digest(source.read())
+
+
+def source_record(storage, path, last):
+    """A source file's [digest, size, modification time]. While its size and
+    modification time (to the nanosecond) are those of the last run, the file
+    is not read again: make and rsync decide the same way."""
+    try:
+        stat = os.stat(storage.path(path))
+    except NotImplementedError:  # a storage not on disk: always read
+        return [source_digest(storage, path)]
+    identity = [stat.st_size, stat.st_mtime_ns]
+    if isinstance(last, list) and last[1:] == identity:
+        return last
+    return [source_digest(storage, path), *identity]
 
 
 class CompressedManifestStorage(ManifestStaticFilesStorage):
@@ -59,8 +74,12 @@ class CompressedManifestStorage(ManifestStaticFilesStorage):
         if dry_run:
             return
         last_run = self.hashed_files  # the manifest, as loaded from STATIC_ROOT
-        digests = {name: source_digest(*source) for name, source in paths.items()}
-        stale = self.stale_names(digests, last_run)
+        last_sources = self.load_sources()
+        sources = {
+            name: source_record(*source, last_sources.get(name))
+            for name, source in paths.items()
+        }
+        stale = self.stale_names(sources, last_sources, last_run)
         kept = sorted(paths.keys() - stale)
         self.reused = {self.key(name): last_run[self.key(name)] for name in kept}
         self.self_contained = None
@@ -76,7 +95,7 @@ class CompressedManifestStorage(ManifestStaticFilesStorage):
             self.compression = None
         for name in kept:
             yield name, self.reused[self.key(name)], False
-        self.save_sources(digests)
+        self.save_sources(sources)
 
     def _post_process(self, paths, adjustable_paths, hashed_files):
         # References to files kept from the last run resolve to their names.
@@ -107,24 +126,23 @@ class CompressedManifestStorage(ManifestStaticFilesStorage):
     def key(self, name):
         return self.hash_key(self.clean_name(name))
 
-    def stale_names(self, digests, last_run):
+    def stale_names(self, sources, last_sources, last_run):
         """Files to post-process: changed, new, or missing their output, and every
         file that references one of those (by its hashed name), transitively."""
-        sources = self.load_sources()
+
+        def changed_since(name):
+            last = last_sources.get(name)
+            return not isinstance(last, list) or last[0] != sources[name][0]
 
         def built(name):
             hashed_name = last_run.get(self.key(name))
             return hashed_name if hashed_name and self.exists(hashed_name) else None
 
-        stale = {
-            name
-            for name, source in digests.items()
-            if sources.get(name) != source or not built(name)
-        }
-        removed = sources.keys() - digests.keys()
+        stale = {name for name in sources if changed_since(name) or not built(name)}
+        removed = last_sources.keys() - sources.keys()
         kept_adjustable = {
             name
-            for name in digests.keys() - stale
+            for name in sources.keys() - stale
             if matches_patterns(name, self._patterns)
         }
         changed = stale | removed
@@ -158,8 +176,8 @@ class CompressedManifestStorage(ManifestStaticFilesStorage):
         except (FileNotFoundError, ValueError):
             return {}
 
-    def save_sources(self, digests):
-        contents = json.dumps(dict(sorted(digests.items())), indent=0).encode()
+    def save_sources(self, sources):
+        contents = json.dumps(dict(sorted(sources.items())), indent=0).encode()
         if self.manifest_storage.exists(SOURCES_NAME):
             self.manifest_storage.delete(SOURCES_NAME)
         self.manifest_storage._save(SOURCES_NAME, ContentFile(contents))

@@ -3,69 +3,21 @@ what changed, ends byte for byte where a cold run does, and never leaves a
 compressed copy of older content."""
 
 import gzip
-import os
 from pathlib import Path
 
 import brotli
 import pytest
-from django.conf import settings as django_settings
-from django.contrib.staticfiles.storage import staticfiles_storage
-from django.core.management import call_command
-from django.test import override_settings
 
 from config import static_storage
-
-PRODUCTION = "config.static_storage.CompressedManifestStorage"
-DJANGO_MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
-# Compressible bodies: a file needs to shrink by 5% to get compressed copies.
-FILLER = "".join(f".rule-{n} " + "{ margin: 0; color: #336699; }\n" for n in range(60))
-SOURCES = {
-    "img/dot.svg": '<svg xmlns="http://www.w3.org/2000/svg"><circle r="1"/></svg>\n',
-    "css/base.css": 'body { background: url("../img/dot.svg"); }\n' + FILLER,
-    "css/page.css": '@import url("base.css");\n' + FILLER,
-    "css/alone.css": FILLER,
-    "js/app.js": "export const answer = 42;\n" * 40,
-}
-
-
-def write_sources(directory, files):
-    for name, text in files.items():
-        path = directory / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-
-
-def edit(path, text):
-    """Change a source file as a later edit would: collectstatic copies a file
-    only when its modification time is newer by whole seconds."""
-    later = path.stat().st_mtime + 10
-    path.write_text(text)
-    os.utime(path, (later, later))
-
-
-def collect(sources, root, backend=PRODUCTION):
-    """collectstatic from ``sources`` alone into ``root``, with production's storage."""
-    with override_settings(
-        STATICFILES_DIRS=[sources],
-        STATICFILES_FINDERS=["django.contrib.staticfiles.finders.FileSystemFinder"],
-        STATIC_ROOT=root,
-        STORAGES={**django_settings.STORAGES, "staticfiles": {"BACKEND": backend}},
-    ):
-        call_command("collectstatic", interactive=False, verbosity=0)
-        return dict(staticfiles_storage.hashed_files)
-
-
-def snapshot(root):
-    """Every file under ``root``: name -> (inode, modification time, bytes)."""
-    return {
-        path.relative_to(root).as_posix(): (
-            path.stat().st_ino,
-            path.stat().st_mtime_ns,
-            path.read_bytes(),
-        )
-        for path in root.rglob("*")
-        if path.is_file()
-    }
+from tests.static_sources import (
+    DJANGO_MANIFEST,
+    FILLER,
+    SOURCES,
+    collect,
+    edit,
+    snapshot,
+    write_sources,
+)
 
 
 def assert_compressed_copies_match(root):
@@ -124,6 +76,25 @@ def test_a_rerun_with_nothing_changed_rewrites_no_file(sources, tmp_path):
     assert after.keys() == before.keys()
     assert {name for name in after if after[name] != before[name]} <= bookkeeping
     assert after["staticfiles.json"][2] == before["staticfiles.json"][2]
+
+
+def test_a_rerun_reads_no_source_whose_size_and_time_are_unchanged(
+    sources, tmp_path, monkeypatch
+):
+    root = tmp_path / "root"
+    collect(sources, root)
+    edit(sources / "js/app.js", "export const answer = 43;\n" * 40)
+    read = []
+    digest = static_storage.source_digest
+    monkeypatch.setattr(
+        static_storage,
+        "source_digest",
+        lambda storage, path: read.append(path) or digest(storage, path),
+    )
+
+    collect(sources, root)
+
+    assert read == ["js/app.js"]
 
 
 def test_a_change_rebuilds_what_references_it_and_ends_as_a_cold_run(sources, tmp_path):

@@ -12,13 +12,20 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+{%- if cookiecutter.static_storage in ["whitenoise", "web_server"] %}
+    # First, so that its collectstatic (collect aside, then swap: a failed run
+    # leaves the previous files serving) replaces Django's. It also registers
+    # the project's system checks (config/checks.py).
+    "config",
+{%- else %}
+    "config",  # the project's own system checks (config/checks.py)
+{%- endif %}
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "config",  # the project's own system checks (config/checks.py)
 {%- if cookiecutter.use_upload_example %}
     "uploads",
 {%- endif %}

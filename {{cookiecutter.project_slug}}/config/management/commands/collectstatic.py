@@ -1,0 +1,182 @@
+"""collectstatic that never leaves STATIC_ROOT half-written.
+
+Django's own command writes into STATIC_ROOT while the site serves from it: a
+run that fails (a broken url() in a stylesheet, a full disk, a killed deploy)
+leaves new files beside an old manifest, or a manifest naming files that were
+never written. This one collects into STATIC_ROOT.next, a copy of STATIC_ROOT
+made of hard links (no file data is copied, and the storage still finds its
+last run there), and swaps it with STATIC_ROOT in one step once every file is
+written. A failure removes the copy and the previous files go on serving.
+
+Hard links are safe because Django and config/static_storage.py never write
+into an existing file: they remove it and write a new one. --in-place runs
+Django's command unchanged.
+"""
+
+import ctypes
+import errno
+import os
+import shutil
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles.management.commands import collectstatic
+from django.core.files.storage import storages
+from django.core.management.base import CommandError
+
+try:
+    import fcntl
+except ImportError:  # Windows, a development machine only
+    fcntl = None
+
+STAGING_SUFFIX = ".next"
+RETIRED_SUFFIX = ".old"  # where the old tree waits without an atomic exchange
+
+
+class Command(collectstatic.Command):
+    help = (
+        "Collect static files into a copy of STATIC_ROOT, then swap it in: a "
+        "failed run leaves the previous files serving."
+    )
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--in-place",
+            action="store_true",
+            help="Write into STATIC_ROOT directly, as Django's collectstatic does.",
+        )
+
+    def set_options(self, **options):
+        super().set_options(**options)
+        self.in_place = options["in_place"]
+
+    def collect(self):
+        if self.in_place or self.dry_run or not self.collects_into_static_root():
+            return super().collect()
+        live = Path(settings.STATIC_ROOT)
+        check_swappable(live)
+        staging = live.with_name(live.name + STAGING_SUFFIX)
+        with one_run_at_a_time(live):
+            stage(live, staging)
+            live_storage, self.storage = self.storage, storage_at(staging)
+            try:
+                collected = super().collect()
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                self.stderr.write(
+                    f"collectstatic failed; {live} still holds the previous files."
+                )
+                raise
+            finally:
+                self.storage = live_storage
+            retired = swap(staging, live)
+        if hasattr(self.storage, "load_manifest"):  # for the static tag in this process
+            manifest = self.storage.load_manifest()
+            self.storage.hashed_files, self.storage.manifest_hash = manifest
+        if retired:
+            # The new files are serving: a leftover is removed by the next run.
+            shutil.rmtree(retired, ignore_errors=True)
+        return collected
+
+    def collects_into_static_root(self):
+        location = self.is_local_storage() and self.storage.location
+        return bool(location and settings.STATIC_ROOT) and (
+            Path(location).resolve() == Path(settings.STATIC_ROOT).resolve()
+        )
+
+
+def check_swappable(live):
+    """STATIC_ROOT must be a plain directory on its parent's file system, or
+    absent (the first run): a mount point or a symbolic link cannot be swapped."""
+    fix = "set DJANGO_STATIC_ROOT to a directory inside it, or run with --in-place"
+    if live.is_symlink():
+        raise CommandError(f"STATIC_ROOT {live} is a symbolic link: {fix}.")
+    if live.exists() and os.stat(live).st_dev != os.stat(live.parent).st_dev:
+        raise CommandError(f"STATIC_ROOT {live} is a mount point: {fix}.")
+
+
+@contextmanager
+def one_run_at_a_time(live):
+    """A second run would take the first one's staging copy. The lock (on the
+    parent directory, which stays put) goes with the process, even a killed one."""
+    live.parent.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:
+        yield
+        return
+    descriptor = os.open(live.parent, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CommandError(
+                f"Another collectstatic is writing to {live}: wait for it to end."
+            ) from None
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def stage(live, staging):
+    """Make ``staging`` a copy of ``live`` made of hard links (an empty directory
+    on a first run). What a killed run left is removed first."""
+    for leftover in (staging, live.with_name(live.name + RETIRED_SUFFIX)):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    if live.is_dir():
+        shutil.copytree(live, staging, symlinks=True, copy_function=link_or_copy)
+    else:
+        staging.mkdir()
+
+
+def link_or_copy(source, target):
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, target)
+
+
+def storage_at(location):
+    """The static files storage, as configured, writing to ``location``."""
+    config = settings.STORAGES["staticfiles"]
+    options = {**config.get("OPTIONS", {}), "location": str(location)}
+    return storages.create_storage({**config, "OPTIONS": options})
+
+
+def swap(staging, live):
+    """Put ``staging`` at ``live``'s path; return where the old tree went."""
+    if not live.exists():
+        staging.rename(live)
+        return None
+    if exchange(staging, live):
+        return staging
+    # No atomic exchange here: for an instant between the renames, STATIC_ROOT
+    # is missing.
+    retired = live.with_name(live.name + RETIRED_SUFFIX)
+    live.rename(retired)
+    staging.rename(live)
+    return retired
+
+
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+def exchange(first, second):
+    """Swap two paths in one system call, renameat2(RENAME_EXCHANGE) on Linux:
+    a request sees either tree whole. False where the system cannot."""
+    if sys.platform != "linux":
+        return False
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:  # a C library older than glibc 2.28
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p] * 2 + [ctypes.c_uint]
+    paths = os.fsencode(first), os.fsencode(second)
+    if renameat2(AT_FDCWD, paths[0], AT_FDCWD, paths[1], RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL):  # a kernel or file system without it
+        return False
+    raise OSError(code, os.strerror(code), str(first), None, str(second))
