@@ -137,6 +137,35 @@ def test_an_answer_on_the_command_line_that_is_not_jinja_is_refused_by_name(
     assert list(output.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ("web_server=caddy", "caddy provided for choice variable web_server, but"),
+        ("django_version=4.2", "4.2 provided for choice variable django_version"),
+        ("use_upload_example=maybe", "maybe provided for variable use_upload_example"),
+    ],
+)
+def test_a_choice_or_boolean_on_the_command_line_is_checked_by_cookiecutter(
+    tmp_path, answer, message
+):
+    """cookiecutter checks choices and booleans given as key=value before any
+    template code runs: its ValueError names the answer (and the choices)."""
+    output = tmp_path / "out"
+    output.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", str(TEMPLATE_DIR), "--no-input"]
+        + ["-o", str(output), answer],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "COOKIECUTTER_SKIP_SETUP": "1"},
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith(f"ValueError: {message}")
+    assert list(output.iterdir()) == []
+
+
 def test_typed_answers_are_taken_as_they_are_braces_included(tmp_path):
     description = "{{ not jinja {% at all {#"
     answers = ["My Site", "", description] + [""] * 6  # defaults for the rest
