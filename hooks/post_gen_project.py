@@ -12,6 +12,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ SKIP_SETUP_VARIABLE = "COOKIECUTTER_SKIP_SETUP"
 PROJECT_MODULES = ("django", "environ", "whitenoise", "brotli")
 UPLOAD_EXAMPLE_PATHS = ("uploads",)
 WEB_SERVER_APP = "webserver"
+WEB_SERVERS = ("nginx", "apache")
 CLOUD_STORAGE_APP = "cloud_storage"
 BUCKET_PROVIDERS = ("s3", "gcs", "azure")
 # What publishes collectstatic's output to a bucket; media needs none of it.
@@ -87,11 +89,19 @@ def prune(project, answers):
     if server == "none":
         removed.append(WEB_SERVER_APP)
     else:
+        # The other servers' files only: an include of yours beside the chosen
+        # server's templates stays when the hook runs again.
+        others = tuple(
+            f"{other}{separator}"
+            for other in WEB_SERVERS
+            if other != server
+            for separator in ".-"
+        )
         templates = project / WEB_SERVER_TEMPLATES
         removed += [
             path.relative_to(project).as_posix()
             for path in sorted(templates.glob("*"))
-            if not path.name.startswith((f"{server}.", f"{server}-"))
+            if path.name.startswith(others)
         ]
     removed += unused_cloud_storage(answers)
     if answers["static_storage"] in BUCKET_PROVIDERS:
@@ -131,12 +141,25 @@ def unused_cloud_storage(answers):
 
 def make_directories(project):
     """Create media/ and staticfiles/, each kept in git by an empty .gitkeep."""
+    failed = {}
     for name in EMPTY_DIRECTORIES:
         directory = project / name
-        directory.mkdir(exist_ok=True)
-        keep = directory / ".gitkeep"
-        if not keep.exists():
-            keep.write_text("")
+        try:
+            directory.mkdir(exist_ok=True)
+            keep = directory / ".gitkeep"
+            if not keep.exists():
+                keep.write_text("")
+        except OSError as error:  # e.g. a deployed media/ owned by the web server
+            failed[name] = error
+    if failed:
+        keeps = " ".join(f"{name}/.gitkeep" for name in failed)
+        raise Unfinished(
+            "; ".join(str(error) for error in failed.values()),
+            fix=[
+                f"# as a user who may write to {' and '.join(failed)}:",
+                f"mkdir -p {' '.join(failed)} && touch {keeps}",
+            ],
+        )
     return ", ".join(f"{name}/" for name in EMPTY_DIRECTORIES)
 
 
@@ -230,8 +253,18 @@ def run_quietly(command, cwd=None, env=None):
     )
 
 
+# pip ends with "No matching distribution found" when no index answers: the
+# cause, a connection error, is in a warning further up.
+CONNECTION_TROUBLE = re.compile(
+    r"connection (broken|refused|reset)|failed to establish a new connection"
+    r"|name resolution|network is unreachable",
+    re.IGNORECASE,
+)
+
+
 def run(command, cwd, fix, env=None):
-    """Run a command; on failure raise Unfinished with its output's last lines."""
+    """Run a command; on failure raise Unfinished with its output's last lines,
+    after the last line above them about a connection that failed."""
     try:
         result = run_quietly([str(part) for part in command], cwd=cwd, env=env)
     except (OSError, subprocess.SubprocessError) as error:
@@ -240,7 +273,8 @@ def run(command, cwd, fix, env=None):
         ) from error
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip().splitlines()
-        tail = "\n".join(f"      {line}" for line in output[-12:])
+        cause = [line for line in output[:-12] if CONNECTION_TROUBLE.search(line)]
+        tail = "\n".join(f"      {line}" for line in cause[-1:] + output[-12:])
         raise Unfinished(f"exited with status {result.returncode}:\n{tail}", fix)
     return result
 
@@ -384,13 +418,18 @@ def production_environment(answers, environ=os.environ):
 def write_web_server_config(project, python, answers):
     if answers["web_server"] == "none":
         raise Skipped("no web server chosen")
+    output = f"deploy/{answers['web_server']}.conf"
+    if (project / output).exists():
+        # README.md has people write the real one there (their server name):
+        # running the hook again must not put the default back.
+        return f"kept the existing {output} (manage.py webserver_config rewrites it)"
     run_manage(
         project,
         python,
         web_server_config_command(answers),
         env=production_environment(answers),
     )
-    return f"deploy/{answers['web_server']}.conf"
+    return output
 
 
 # --- Reporting ---------------------------------------------------------------

@@ -1,17 +1,23 @@
 """The cookiecutter command as people run it, down each path of the post-generation
 hook: Django importable, Django absent with set-up off, Django absent with a real
-install (slow), and a failing step."""
+install (slow), a failing step, no network, a directory it cannot write; and the
+hook run again over a project in use."""
 
+import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from cookiecutter.hooks import run_script_with_context
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
-from support import TEMPLATE_DIR
+from support import TEMPLATE_DIR, free_port, skip_or_fail, tiny_png
 
 
 @pytest.fixture(scope="session")
@@ -29,15 +35,22 @@ def bare_python(tmp_path_factory):
     return python
 
 
-def generate(python, output_dir, *answers, template=TEMPLATE_DIR, **variables):
+def generate(
+    python, output_dir, *answers, template=TEMPLATE_DIR, prefix=(), **variables
+):
+    """Run cookiecutter (after ``prefix``, a command that runs it); a variable
+    given as None is removed from the environment."""
     environment = {
         key: value
         for key, value in os.environ.items()
         if key != "COOKIECUTTER_SKIP_SETUP" and not key.startswith("DJANGO_")
     }
     environment.update(variables)
+    environment = {
+        key: value for key, value in environment.items() if value is not None
+    }
     result = subprocess.run(
-        [str(python), "-m", "cookiecutter", str(template), "--no-input"]
+        [*prefix, str(python), "-m", "cookiecutter", str(template), "--no-input"]
         + ["--output-dir", str(output_dir), *answers],
         env=environment,
         stdin=subprocess.DEVNULL,
@@ -157,3 +170,298 @@ def test_fresh_environment_from_the_declared_dependencies(
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     print(output)  # the hook's timings, for -s runs
+
+
+def project_files(project):
+    """Every path in a project, .venv/ aside."""
+    return sorted(
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.relative_to(project).parts[0] != ".venv"
+    )
+
+
+# --- No network ---------------------------------------------------------------
+
+
+def offline(tmp_path):
+    """Variables under which neither uv nor pip can reach a package: the only
+    index and every proxy are a closed loopback port, the caches are empty, and
+    no configuration (PIP_FIND_LINKS, pip.conf, uv.toml) points at local wheels."""
+    closed = f"http://127.0.0.1:{free_port()}"
+    variables = {
+        key: None for key in os.environ if key.upper().startswith(("PIP_", "UV_"))
+    }
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
+        variables[name] = variables[name.upper()] = closed
+    variables["no_proxy"] = variables["NO_PROXY"] = None
+    for cache in ("uv-cache", "pip-cache"):
+        (tmp_path / cache).mkdir()
+    variables.update(
+        UV_DEFAULT_INDEX=f"{closed}/simple",
+        PIP_INDEX_URL=f"{closed}/simple",
+        UV_NO_CONFIG="1",
+        PIP_CONFIG_FILE=os.devnull,
+        UV_CACHE_DIR=str(tmp_path / "uv-cache"),
+        PIP_CACHE_DIR=str(tmp_path / "pip-cache"),
+        # One retry, not five or three: the same messages, in seconds.
+        PIP_RETRIES="1",
+        UV_HTTP_RETRIES="1",
+    )
+    return closed, variables
+
+
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_no_network_keeps_the_project_and_prints_the_commands_to_run(
+    bare_python, tmp_path, installer
+):
+    """Django absent and set-up on, but no package index within reach."""
+    closed, variables = offline(tmp_path)
+    if installer == "pip":
+        variables["PATH"] = path_without_uv(bare_python)
+    else:
+        assert shutil.which("uv"), "the template's test dependencies include uv"
+
+    result, output = generate(bare_python, tmp_path / "out", **variables)
+
+    assert result.returncode == 0, output
+    assert "installing the project into .venv" in output
+    assert "[FAILED] Find a Python that runs the project" in output
+    assert closed.removeprefix("http://") in output, output  # what it could not reach
+    assert (
+        "Not everything finished. The project is complete; run these in it:" in output
+    )
+    for command in (
+        '.venv/bin/python -m pip install -e ".[dev]"',
+        ".venv/bin/python manage.py collectstatic --noinput",
+        ".venv/bin/python manage.py migrate --noinput",
+        ".venv/bin/python manage.py webserver_config",
+    ):
+        assert command in output
+    # Every file a generation with set-up off makes, .env included.
+    reference, reference_output = generate(
+        bare_python, tmp_path / "reference", COOKIECUTTER_SKIP_SETUP="1"
+    )
+    assert reference.returncode == 0, reference_output
+    project = tmp_path / "out" / "my_site"
+    assert project_files(project) == project_files(tmp_path / "reference" / "my_site")
+    assert (project / ".env").is_file()
+
+
+# --- No write permission ------------------------------------------------------
+
+
+def without_permission_override():
+    """A command prefix under which permission bits stop the command: as root,
+    without the capabilities that let root write anywhere; otherwise none."""
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        skip_or_fail("setpriv (util-linux) is needed to run without root's override")
+    dropped = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={dropped}", f"--bounding-set={dropped}"]
+
+
+def test_a_directory_you_cannot_write_keeps_the_project_and_prints_the_fix(tmp_path):
+    """Generating (--overwrite-if-exists) into a directory whose media/ and
+    staticfiles/ you may not write: a deployed project's, say, where they belong
+    to the web server's user."""
+    project = tmp_path / "out" / "my_site"
+    upload = project / "media" / "photos" / "cat.png"
+    upload.parent.mkdir(parents=True)
+    upload.write_bytes(tiny_png())
+    (project / "staticfiles").mkdir()
+    read_only = [project / "media", upload.parent, project / "staticfiles"]
+    for directory in read_only:
+        directory.chmod(0o555)
+    prefix = without_permission_override()
+    try:
+        probe = subprocess.run(
+            [*prefix, "touch", project / "media" / "probe"], capture_output=True
+        )
+        if probe.returncode == 0:
+            skip_or_fail("permission bits do not stop writes here")
+        result, output = generate(
+            sys.executable,
+            project.parent,
+            "--overwrite-if-exists",
+            prefix=prefix,
+            COOKIECUTTER_SKIP_SETUP="1",
+        )
+    finally:
+        for directory in read_only:
+            directory.chmod(0o755)
+
+    assert result.returncode == 0, output
+    assert "[FAILED] Create empty directories" in output
+    assert f"Permission denied: '{project / 'media' / '.gitkeep'}'" in output
+    assert "[FAILED] Collect static files" in output
+    assert f"{project / 'staticfiles'} is not writable by this user" in output
+    assert (
+        "Not everything finished. The project is complete; run these in it:" in output
+    )
+    assert "touch media/.gitkeep staticfiles/.gitkeep" in output
+    assert "manage.py collectstatic --noinput" in output
+    assert upload.read_bytes() == tiny_png()
+    for name in ("manage.py", ".env", "db.sqlite3", "deploy/nginx.conf"):
+        assert (project / name).is_file(), name
+
+
+# --- The hook again, over a project in use ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A project generated with Django importable, and the context cookiecutter
+    gave its hook (from the replay file)."""
+    root = tmp_path_factory.mktemp("generated")
+    config = root / "config.yaml"
+    config.write_text(f"replay_dir: {json.dumps(str(root / 'replay'))}\n")
+    result, output = generate(
+        sys.executable,
+        root / "out",
+        "--config-file",
+        str(config),
+        COOKIECUTTER_SKIP_SETUP="1",
+    )
+    assert result.returncode == 0, output
+    (replay,) = (root / "replay").glob("*.json")
+    return root / "out" / "my_site", json.loads(replay.read_text())
+
+
+# Where people put files of their own, and which template files they edit (with
+# how a comment line is written in each) or delete.
+USER_DIRECTORIES = (
+    "",
+    "media",
+    "media/photos/2026",
+    "static/css",
+    "static/images",
+    "templates",
+    "uploads",
+    "config",
+    "deploy",
+    "webserver/templates/webserver",
+    "notes/drafts",
+)
+EDITABLE = {
+    ".env": "# {}",
+    "README.md": "{}",
+    "config/settings/base.py": "# {}",
+    "deploy/gunicorn.conf.py": "# {}",
+    "static/css/site.css": "/* {} */",
+    "static/js/site.js": "// {}",
+    "templates/base.html": "<!-- {} -->",
+}
+DELETABLE = ("README.md", "deploy/gunicorn.conf.py", "static/images/pattern.svg")
+LINE = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Zl", "Zp")),
+    max_size=20,
+).filter(lambda line: "*/" not in line and "-->" not in line)
+# Not apache.* or apache-*: the chosen server is nginx, and pruning removes the
+# other server's template files by name (after `cookiecutter -f` they are the
+# template's again); see docs/hardening.md.
+NAME = st.text("abxyz09-_. éß", min_size=1, max_size=12).filter(
+    lambda name: name.strip(".") and not name.startswith("apache")
+)
+USER_FILES = st.dictionaries(
+    st.tuples(st.sampled_from(USER_DIRECTORIES), NAME),
+    st.tuples(st.binary(max_size=64), st.sampled_from([0o600, 0o644, 0o755, 0o444])),
+    max_size=6,
+)
+IN_USE = settings(
+    # Each example runs the hook (collectstatic, migrate, web server config), about
+    # a second: a few, and a failure is reported as drawn rather than shrunk.
+    max_examples=5,
+    phases=[Phase.explicit, Phase.generate],
+    deadline=None,
+    derandomize=True,  # the same examples on every run: CI is reproducible
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+
+
+def use(project, files, edits, deleted):
+    """What a person does with a project: always their .env, uploads, rows in the
+    database, a .venv, the real web server config (README.md, Deploy) and an
+    include beside the chosen server's; then the files, edits and deletions drawn."""
+    with (project / ".env").open("a") as env:
+        env.write("# mine\nDJANGO_ALLOWED_HOSTS=localhost,my-site.test\n")
+    avatar = project / "media" / "avatars" / "2026" / "me.png"
+    avatar.parent.mkdir(parents=True)
+    avatar.write_bytes(tiny_png(3))
+    with sqlite3.connect(project / "db.sqlite3") as database:
+        database.execute("CREATE TABLE notes (text)")
+        database.execute("INSERT INTO notes VALUES ('mine')")
+    database.close()
+    (project / ".venv").mkdir()
+    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    config = project / "deploy" / "nginx.conf"
+    config.write_text(config.read_text().replace("example.com", "my-site.test"))
+    include = project / "webserver" / "templates" / "webserver" / "security.inc"
+    include.write_text("add_header X-Mine yes;\n")
+    for (directory, name), (content, mode) in files.items():
+        path = project / directory / name
+        if path.is_dir():
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+        path.chmod(mode)
+    for name, line in edits.items():
+        path = project / name
+        path.write_text(f"{path.read_text()}\n{EDITABLE[name].format(line)}\n")
+    for name in deleted:
+        (project / name).unlink()
+
+
+def snapshot(project):
+    """Each path's mode and bytes (or link target), but for build output:
+    staticfiles/ (STATIC_ROOT, collectstatic rebuilds it from static/, which
+    people edit) and __pycache__/ (Python's, for the .py files people edit)."""
+    state = {}
+    for path in project.rglob("*"):
+        parts = path.relative_to(project).parts
+        if parts[0] == "staticfiles" or "__pycache__" in parts:
+            continue
+        if path.is_symlink():
+            content = os.readlink(path)
+        else:
+            content = path.read_bytes() if path.is_file() else None
+        state["/".join(parts)] = (path.lstat().st_mode, content)
+    return state
+
+
+@IN_USE
+@given(
+    files=USER_FILES,
+    edits=st.dictionaries(st.sampled_from(list(EDITABLE)), LINE),
+    deleted=st.sets(st.sampled_from(DELETABLE)),
+)
+def test_the_hook_run_again_changes_nothing_you_made(
+    generated, tmp_path_factory, capfd, files, edits, deleted
+):
+    """The hook, rendered and run as cookiecutter runs it, again over a copy of a
+    project in use. (`cookiecutter --replay -f` would first write the template's
+    files over yours: that is cookiecutter's doing, before the hook.)"""
+    source, context = generated
+    project = tmp_path_factory.mktemp("in-use") / source.name
+    shutil.copytree(source, project, symlinks=True)
+    use(project, files, edits, deleted)
+    before = snapshot(project)
+    capfd.readouterr()
+
+    run_script_with_context(
+        TEMPLATE_DIR / "hooks" / "post_gen_project.py", project, context
+    )
+
+    output = capfd.readouterr().out
+    assert "kept the existing .env" in output
+    after = snapshot(project)
+    changed = [
+        path
+        for path in before.keys() | after.keys()
+        if before.get(path) != after.get(path)
+    ]
+    assert sorted(changed) == [], output
+    # Swapped in whole by collectstatic, or left as it was if that failed.
+    assert (project / "staticfiles" / "staticfiles.json").is_file()

@@ -63,7 +63,7 @@ def prunable(tmp_path):
     for name in CLOUD_STORAGE_FILES:
         (cloud / name).write_text("")
     for name in STATIC_ON_DISK_FILES:
-        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("")
     return tmp_path
 
@@ -78,7 +78,13 @@ CLOUD_STORAGE_FILES = (
     "test_settings.py",
     "test_static.py",
 )
-STATIC_ON_DISK_FILES = ("config/static_storage.py", "tests/test_static_storage.py")
+STATIC_ON_DISK_FILES = (
+    "config/management/commands/collectstatic.py",
+    "config/static_storage.py",
+    "tests/static_sources.py",
+    "tests/test_collectstatic.py",
+    "tests/test_static_storage.py",
+)
 
 
 def cloud_storage_files(project):
@@ -175,6 +181,18 @@ def test_prune_keeps_only_the_chosen_web_server(hook, answers, prunable, server)
     assert kept == [f"{server}-headers.inc", f"{server}.conf"]
 
 
+def test_prune_keeps_your_files_beside_the_chosen_servers_templates(
+    hook, answers, prunable
+):
+    templates = prunable / "webserver" / "templates" / "webserver"
+    (templates / "security.inc").write_text("add_header X-Mine yes;\n")
+
+    hook.prune(prunable, {**answers, "web_server": "nginx"})
+
+    kept = sorted(path.name for path in templates.iterdir())
+    assert kept == ["nginx-headers.inc", "nginx.conf", "security.inc"]
+
+
 def test_pruning_twice_changes_nothing_more(hook, answers, prunable):
     answers = {**answers, "use_upload_example": False, "web_server": "apache"}
     hook.prune(prunable, answers)
@@ -200,6 +218,24 @@ def test_directories_are_created_and_existing_content_is_kept(hook, tmp_path):
     assert (tmp_path / "media" / "upload.png").read_bytes() == b"user data"
     assert (tmp_path / "media" / ".gitkeep").is_file()
     assert (tmp_path / "staticfiles" / ".gitkeep").is_file()
+
+
+def test_directories_that_cannot_be_written_are_reported_with_the_fix(
+    hook, tmp_path, monkeypatch
+):
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(f"Permission denied: '{path}'")
+
+    monkeypatch.setattr(Path, "write_text", refuse)
+
+    with pytest.raises(hook.Unfinished) as unfinished:
+        hook.make_directories(tmp_path)
+
+    assert str(tmp_path / "media" / ".gitkeep") in str(unfinished.value)
+    assert str(tmp_path / "staticfiles" / ".gitkeep") in str(unfinished.value)
+    assert unfinished.value.fix[-1] == (
+        "mkdir -p media staticfiles && touch media/.gitkeep staticfiles/.gitkeep"
+    )
 
 
 # --- .env ---------------------------------------------------------------------
@@ -412,6 +448,22 @@ def test_a_failing_command_reports_its_output_and_the_fix(hook, tmp_path):
     assert unfinished.value.fix == ["do this"]
 
 
+def test_a_connection_error_above_the_last_lines_is_shown(hook, tmp_path):
+    """pip's last lines blame a package when no index answers."""
+    script = (
+        "print('WARNING: Retrying after connection broken by NewConnectionError')\n"
+        "for line in range(20): print('note', line)\n"
+        "raise SystemExit(1)"
+    )
+
+    with pytest.raises(hook.Unfinished) as unfinished:
+        hook.run([sys.executable, "-c", script], tmp_path, fix=[])
+
+    lines = str(unfinished.value).splitlines()
+    assert "connection broken by NewConnectionError" in lines[1]
+    assert lines[2:] == [f"      note {line}" for line in range(8, 20)]
+
+
 def test_a_missing_program_is_reported(hook, tmp_path):
     with pytest.raises(hook.Unfinished) as unfinished:
         hook.run([tmp_path / "no-such-program"], tmp_path, fix=[])
@@ -533,6 +585,21 @@ def test_web_server_config_is_written_for_the_deploy_layout(
             "--output=deploy/apache.conf",
         ]
     ]
+
+
+def test_an_existing_web_server_config_is_kept(
+    hook, answers, tmp_path, recorded_commands
+):
+    """README.md has people write the real one, with their server name, there."""
+    config = tmp_path / "deploy" / "nginx.conf"
+    config.parent.mkdir()
+    config.write_text("server_name my-site.test;\n")
+
+    detail = hook.write_web_server_config(tmp_path, "py", answers)
+
+    assert detail.startswith("kept the existing deploy/nginx.conf")
+    assert config.read_text() == "server_name my-site.test;\n"
+    assert recorded_commands == []
 
 
 def test_web_server_config_for_buckets_loads_production_with_stand_ins(
