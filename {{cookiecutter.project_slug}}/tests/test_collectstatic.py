@@ -120,6 +120,18 @@ def test_a_symbolic_link_as_static_root_is_refused_with_the_fix(sources, root):
         collect(sources, link)
 
 
+def test_a_static_root_this_user_cannot_write_is_refused_by_name(
+    sources, root, monkeypatch
+):
+    # Tests run as root, whom permission bits do not stop.
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != root)
+
+    with pytest.raises(CommandError, match=f"{root} is not writable by this user"):
+        collect(sources, root)
+
+    assert leftovers(root) == []
+
+
 def test_a_dry_run_writes_nothing(sources, root):
     before = snapshot(root)
     directory = root.stat().st_ino

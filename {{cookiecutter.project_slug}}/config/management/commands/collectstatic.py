@@ -60,10 +60,12 @@ class Command(collectstatic.Command):
         check_swappable(live)
         staging = live.with_name(live.name + STAGING_SUFFIX)
         with one_run_at_a_time(live):
-            stage(live, staging)
-            live_storage, self.storage = self.storage, storage_at(staging)
+            live_storage = self.storage
             try:
+                stage(live, staging)
+                self.storage = storage_at(staging)  # loads the copy's manifest
                 collected = super().collect()
+                retired = swap(staging, live)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)
                 self.stderr.write(
@@ -72,7 +74,6 @@ class Command(collectstatic.Command):
                 raise
             finally:
                 self.storage = live_storage
-            retired = swap(staging, live)
         if hasattr(self.storage, "load_manifest"):  # for the static tag in this process
             manifest = self.storage.load_manifest()
             self.storage.hashed_files, self.storage.manifest_hash = manifest
@@ -90,12 +91,20 @@ class Command(collectstatic.Command):
 
 def check_swappable(live):
     """STATIC_ROOT must be a plain directory on its parent's file system, or
-    absent (the first run): a mount point or a symbolic link cannot be swapped."""
+    absent (the first run): a mount point or a symbolic link cannot be swapped.
+    Both it and its parent must be writable: the copy is made beside it."""
     fix = "set DJANGO_STATIC_ROOT to a directory inside it, or run with --in-place"
     if live.is_symlink():
         raise CommandError(f"STATIC_ROOT {live} is a symbolic link: {fix}.")
     if live.exists() and os.stat(live).st_dev != os.stat(live.parent).st_dev:
         raise CommandError(f"STATIC_ROOT {live} is a mount point: {fix}.")
+    for directory in (live.parent, live):
+        if directory.exists() and not os.access(directory, os.W_OK | os.X_OK):
+            raise CommandError(
+                f"{directory} is not writable by this user, and collectstatic "
+                f"writes {live.name}{STAGING_SUFFIX}/ beside STATIC_ROOT, then swaps "
+                "it in: run it as the user who owns them."
+            )
 
 
 @contextmanager
@@ -156,7 +165,11 @@ def swap(staging, live):
     # is missing.
     retired = live.with_name(live.name + RETIRED_SUFFIX)
     live.rename(retired)
-    staging.rename(live)
+    try:
+        staging.rename(live)
+    except BaseException:
+        retired.rename(live)
+        raise
     return retired
 
 
