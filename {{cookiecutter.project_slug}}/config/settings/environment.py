@@ -5,9 +5,12 @@ the process environment win over the file; DJANGO_ENV_FILE points at another
 file (for example /etc/mysite.env on a server).
 """
 
+import ipaddress
 import os
+import re
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -109,4 +112,72 @@ def secret_key(name):
             f"{name} is too weak for production: use 50 or more random characters, "
             'e.g. python -c "import secrets; print(secrets.token_urlsafe(50))".'
         )
+    return value
+
+
+# Dot-separated labels of letters, digits and inner hyphens (RFC 1123).
+HOST_NAME = r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*"
+HOST_AND_PORT = re.compile(HOST_NAME + r"(:(?P<port>[0-9]+))?", re.IGNORECASE)
+
+
+def is_host(host):
+    """A DNS name or an IP address (what urlsplit gives as hostname)."""
+    if not host or len(host) > 253:
+        return False
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return re.fullmatch(HOST_NAME, host, re.IGNORECASE) is not None
+    return True
+
+
+def is_http_url(value):
+    """http(s)://host[:port][/path], as an SDK takes an endpoint."""
+    if any(character.isspace() for character in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:  # a port that is not a number up to 65535
+        return False
+    return parts.scheme in ("http", "https") and is_host(parts.hostname) and port != 0
+
+
+def optional_url(name):
+    """An http(s) URL with a host, or None when unset. An SDK would refuse a
+    malformed one only at the first request ("Invalid endpoint")."""
+    value = optional(name)
+    if value is None or is_http_url(value):
+        return value
+    raise ImproperlyConfigured(
+        f"{name} must be a URL with http:// or https:// and a host, such as "
+        f"https://storage.example.com, not {value!r}."
+    )
+
+
+def optional_host(name):
+    """A host name (cdn.example.com, with :port if need be), or None when
+    unset. Settings put https:// in front: a URL here would give links like
+    https://https://cdn.example.com/."""
+    value = optional(name)
+    if value is None:
+        return None
+    match = HOST_AND_PORT.fullmatch(value)
+    if match and len(value) <= 253 and 0 < int(match["port"] or 443) <= 65535:
+        return value
+    raise ImproperlyConfigured(
+        f"{name} must be a host name such as cdn.example.com, without https:// "
+        f"or a path, not {value!r}."
+    )
+
+
+def sdk_variable(name):
+    """A value a cloud SDK also reads from os.environ itself (AWS_*, GOOGLE_*):
+    stripped there too, so the SDK uses what the settings checked. None, and
+    removed, when empty: the SDK then looks for credentials elsewhere."""
+    value = optional(name)
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
     return value

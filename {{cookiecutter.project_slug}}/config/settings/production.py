@@ -1,6 +1,14 @@
 {%- set static = cookiecutter.static_storage -%}
 {%- set media = cookiecutter.media_storage -%}
 {%- set providers = [static, media] -%}
+{#- What cloud_storage/credentials.py checks for the chosen providers. -#}
+{%- set checks = [
+    "aws_key_pair" if "s3" in providers else "",
+    "azure_account_key" if media == "azure" else "",
+    "azure_connection_string" if "azure" in providers else "",
+    "cloudfront_key_pair" if media == "s3" else "",
+    "google_credentials_file" if "gcs" in providers else "",
+] | select | list -%}
 """Settings for production: gunicorn behind a proxy (config/wsgi.py uses these).
 
 {% if static == "whitenoise" -%}
@@ -26,13 +34,26 @@ from django.core.exceptions import ImproperlyConfigured
 {%- if media == "gcs" %}
 from datetime import timedelta
 {% endif %}
+{%- if checks %}
+from cloud_storage.credentials import (
+{%- for check in checks %}
+    {{ check }},
+{%- endfor %}
+)
+{% endif %}
 from .base import *
 {%- if static in ["s3", "gcs", "azure"] or media != "local" %}
 from .environment import (
     env,
     env_bool,
     env_int,
+{%- if "s3" in providers or "gcs" in providers %}
     optional,
+{%- endif %}
+    optional_host,
+{%- if "s3" in providers %}
+    optional_url,
+{%- endif %}
     required,
     required_list,
     secret_key,
@@ -46,11 +67,13 @@ ALLOWED_HOSTS = required_list("DJANGO_ALLOWED_HOSTS")
 {%- if "s3" in providers %}
 
 # Amazon S3 or an S3-compatible service (MinIO, R2, Spaces: set the endpoint).
-# Credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY when set, else the
-# instance's or task's role. No ACLs are set; bucket policies decide access.
+# Credentials: AWS_ACCESS_KEY_ID with AWS_SECRET_ACCESS_KEY (both or neither),
+# else the instance's or task's role. No ACLs are set; bucket policies decide
+# access.
+aws_key_pair("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 S3_CONNECTION = {
     "region_name": optional("DJANGO_S3_REGION"),
-    "endpoint_url": optional("DJANGO_S3_ENDPOINT_URL"),
+    "endpoint_url": optional_url("DJANGO_S3_ENDPOINT_URL"),
     "signature_version": "s3v4",  # what every region and S3-compatible accepts
 }
 {%- endif %}
@@ -58,6 +81,7 @@ S3_CONNECTION = {
 
 # Google Cloud Storage. Credentials: the key file GOOGLE_APPLICATION_CREDENTIALS
 # names, else the machine's service account. No ACLs are set; IAM decides access.
+google_credentials_file("GOOGLE_APPLICATION_CREDENTIALS")
 GCS_CONNECTION = {
     "project_id": optional("DJANGO_GCS_PROJECT"),
 }
@@ -66,7 +90,7 @@ GCS_CONNECTION = {
 
 # Azure Blob Storage: account, key and endpoint in one connection string.
 AZURE_CONNECTION = {
-    "connection_string": required("DJANGO_AZURE_CONNECTION_STRING"),
+    "connection_string": azure_connection_string("DJANGO_AZURE_CONNECTION_STRING"),
 }
 {%- endif %}
 
@@ -91,7 +115,7 @@ MIDDLEWARE.remove("whitenoise.middleware.WhiteNoiseMiddleware")
 INSTALLED_APPS = ["cloud_storage", *INSTALLED_APPS]
 MIDDLEWARE.remove("whitenoise.middleware.WhiteNoiseMiddleware")
 STATIC_LOCATION = env.str("DJANGO_STATIC_LOCATION", default="static").strip("/")
-STATIC_DOMAIN = optional("DJANGO_STATIC_DOMAIN")
+STATIC_DOMAIN = optional_host("DJANGO_STATIC_DOMAIN")
 STORAGES["staticfiles"] = {
     "BACKEND": "cloud_storage.{{ static }}.StaticStorage",
     "OPTIONS": {
@@ -134,19 +158,24 @@ if STATIC_DOMAIN:
 # gets a new one, and the stored Content-Type comes from the name, never from
 # the client (config/media_types.py).
 MEDIA_LOCATION = env.str("DJANGO_MEDIA_LOCATION", default="media").strip("/")
-MEDIA_DOMAIN = optional("DJANGO_MEDIA_DOMAIN")
+MEDIA_DOMAIN = optional_host("DJANGO_MEDIA_DOMAIN")
 MEDIA_PUBLIC = env_bool("DJANGO_MEDIA_PUBLIC", default=False)
 MEDIA_URL_EXPIRY = env_int("DJANGO_MEDIA_URL_EXPIRY", default=3600)
 {%- if media == "s3" %}
 # Behind a CDN domain, private links are signed by CloudFront's key pair: a
 # bucket signature is not valid there.
-CLOUDFRONT_KEY_ID = optional("DJANGO_CLOUDFRONT_KEY_ID")
+CLOUDFRONT_KEY_ID, CLOUDFRONT_KEY = cloudfront_key_pair(
+    "DJANGO_CLOUDFRONT_KEY_ID", "DJANGO_CLOUDFRONT_KEY"
+)
 if MEDIA_DOMAIN and not MEDIA_PUBLIC and not CLOUDFRONT_KEY_ID:
     raise ImproperlyConfigured(
         "Private media behind DJANGO_MEDIA_DOMAIN needs CloudFront signed URLs: "
         "set DJANGO_CLOUDFRONT_KEY_ID and DJANGO_CLOUDFRONT_KEY, or set "
         "DJANGO_MEDIA_PUBLIC=True, or unset DJANGO_MEDIA_DOMAIN to link the bucket."
     )
+{%- elif media == "azure" %}
+if not MEDIA_PUBLIC:  # links carry a signature made with the account key
+    azure_account_key("DJANGO_AZURE_CONNECTION_STRING")
 {%- endif %}
 STORAGES["default"] = {
     "BACKEND": "cloud_storage.{{ media }}.MediaStorage",
@@ -159,8 +188,7 @@ STORAGES["default"] = {
         "querystring_auth": not MEDIA_PUBLIC,
         "querystring_expire": MEDIA_URL_EXPIRY,
         "cloudfront_key_id": CLOUDFRONT_KEY_ID,
-        "cloudfront_key": env.str("DJANGO_CLOUDFRONT_KEY", default="", multiline=True)
-        or None,
+        "cloudfront_key": CLOUDFRONT_KEY,
         "file_overwrite": False,
 {%- elif media == "gcs" %}
         **GCS_CONNECTION,
