@@ -10,6 +10,7 @@ import shutil
 import ssl
 import subprocess
 import tempfile
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,6 +35,7 @@ STATIC_STORAGE = {"nginx": "web_server", "apache": "whitenoise"}
 EXECUTABLES = {"nginx": "nginx", "apache": "apache2"}
 DJANGO_LINE = "5.2"
 UPLOAD_LIMIT = 64 * 1024  # DJANGO_MAX_UPLOAD_SIZE in these tests
+GUNICORN_WORKERS = 2
 # Bounded load, a few seconds on loopback: fewer requests reach gunicorn than
 # deploy/gunicorn.conf.py's max_requests (1000), after which it recycles a
 # worker on purpose.
@@ -204,7 +206,7 @@ class Stack:
         environment = self.booted.environment(
             "production",
             GUNICORN_BIND=self.upstream,
-            GUNICORN_WORKERS=2,
+            GUNICORN_WORKERS=GUNICORN_WORKERS,
             **self.variables,
         )
         self._gunicorn = running_server(
@@ -223,6 +225,15 @@ class Stack:
         """PIDs of gunicorn's workers: the master's children (Linux /proc)."""
         pid = self.gunicorn.pid
         return sorted(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+
+    def all_gunicorn_workers(self, timeout=15):
+        """The workers once all have started: gunicorn answers as soon as the
+        first is up, and the others follow."""
+        deadline = time.monotonic() + timeout
+        while len(workers := self.gunicorn_workers()) < GUNICORN_WORKERS:
+            assert time.monotonic() < deadline, f"gunicorn started {workers} only"
+            time.sleep(0.05)
+        return workers
 
     def stop_gunicorn(self):
         self._gunicorn.__exit__(None, None, None)
@@ -509,7 +520,7 @@ def test_a_bounded_load_ends_without_errors_or_worker_restarts(stack):
     paths = ["/static/" + stack.hashed("css/site.css"), "/", "/static/css/site.css"]
     with stack.gunicorn_stopped():
         pass  # fresh workers: none near max_requests from earlier tests
-    workers = stack.gunicorn_workers()
+    workers = stack.all_gunicorn_workers()
 
     statuses = load(
         lambda: http.client.HTTPSConnection(
