@@ -1,6 +1,10 @@
-"""Finish the generated project: prune, create directories, write .env, then with a
-Python that has the project's dependencies, collect static files, create the local
-database and write the web server config.
+"""Finish the generated project: prune, create directories, record the template for
+cruft, write .env, then with a Python that has the project's dependencies, collect
+static files, create the local database and write the web server config.
+
+When cruft runs this hook to render the template in a temporary directory (for
+``cruft update`` or ``cruft diff``, which compare two renders), only pruning and
+the directories happen: the rest is the project's own, never part of the diff.
 
 A step that fails never makes this hook exit with an error, because cookiecutter
 would then delete the whole project: the step says what failed, and the summary
@@ -17,6 +21,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -59,6 +64,31 @@ BUCKET_PLACEHOLDERS = {
     "DJANGO_AZURE_CONNECTION_STRING": "AccountName=stand-in;AccountKey=c3RhbmQtaW4=",
 }
 VENV = ".venv"
+CRUFT_FILE = ".cruft.json"
+# What cruft update and cruft diff never touch: secrets, data, build output and
+# the web server config people edit (README.md, Deploy). cruft deletes each path,
+# a file or a whole directory (globs only with "*"), from both renders it
+# compares, so no change to them is ever applied to the project.
+CRUFT_SKIP = (
+    ".env",
+    VENV,
+    "db.sqlite3",
+    "deploy/apache.conf",
+    "deploy/nginx.conf",
+    "media",
+    "staticfiles",
+    "staticfiles.next",
+    "staticfiles.old",
+)
+# What cookiecutter adds to the context that names places on this machine;
+# cruft's own .cruft.json has none of them.
+MACHINE_CONTEXT_KEYS = ("_output_dir", "_repo_dir", "_checkout")
+# cruft adds the template's commit to the context; cookiecutter never does.
+CRUFT_COMMIT_KEY = "_commit"
+# The name of a tempfile.TemporaryDirectory(): where cruft renders to compare.
+TEMPORARY_DIRECTORY_NAME = re.compile(r"tmp[a-z0-9_]{8}")
+# Variables that would point git elsewhere than the template checkout.
+GIT_LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
 INSTALL_TARGET = ".[dev]"
 COMMAND_TIMEOUT = 900  # seconds; a dependency install on a slow network
 
@@ -432,6 +462,204 @@ def write_web_server_config(project, python, answers):
     return output
 
 
+# --- Updates with cruft ------------------------------------------------------
+
+
+def cruft_render(answers, project, temporary_root=None):
+    """Whether cruft runs this hook only to render the template for a comparison.
+
+    ``cruft update`` and ``cruft diff`` render the project's commit of the
+    template and the newest one, each into a fresh ``tempfile`` directory that
+    holds nothing but the project, and then delete it. cruft, and only cruft,
+    puts ``_commit`` in the context; ``cruft create`` writes where it is told
+    (told to write into a fresh ``tempfile`` directory, it gets a render's
+    treatment: the pruned files, and no .env or environment).
+    """
+    if CRUFT_COMMIT_KEY not in answers:
+        return False
+    project = Path(project).absolute()
+    parent = project.parent
+    if not TEMPORARY_DIRECTORY_NAME.fullmatch(parent.name):
+        return False
+    try:
+        in_temporary_root = os.path.samefile(
+            parent.parent, temporary_root or tempfile.gettempdir()
+        )
+        alone = [entry.name for entry in parent.iterdir()] == [project.name]
+    except OSError:
+        return False
+    return in_temporary_root and alone
+
+
+def git(directory, *arguments):
+    """Run git in ``directory``, whatever GIT_DIR the caller had set."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in GIT_LOCATION_VARIABLES
+    }
+    command = ["git", "-C", str(directory), *arguments]
+    try:
+        return run_quietly(command, env=environment)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise Skipped(
+            f"could not run git ({error}): no {CRUFT_FILE}, so cruft cannot "
+            "update this project"
+        ) from error
+
+
+def parent_directory():
+    """The working directory of the process that runs this hook, where the OS
+    tells (Linux): cookiecutter's is the template directory while hooks run."""
+    try:
+        return Path(os.readlink(f"/proc/{os.getppid()}/cwd"))
+    except OSError:
+        return None
+
+
+def template_directory(answers, environ=os.environ):
+    """The template directory cookiecutter rendered, as an absolute path."""
+    given = answers.get("_repo_dir")
+    if not given:
+        raise Skipped(
+            f"this cookiecutter does not tell hooks where the template is (2.2 and "
+            f"newer do): no {CRUFT_FILE}, so cruft cannot update this project"
+        )
+    if Path(given).is_absolute():
+        return Path(given)
+    # A relative path is relative to where cookiecutter was started.
+    candidates = [parent_directory()]
+    candidates += [
+        Path(base, given)
+        for base in (environ.get("PWD"), answers.get("_output_dir"))
+        if base
+    ]
+    for candidate in candidates:
+        if candidate and (candidate / "cookiecutter.json").is_file():
+            return Path(os.path.abspath(candidate))
+    raise Skipped(
+        f"could not find the template directory {given!r} (a relative path): no "
+        f"{CRUFT_FILE}; give the template's absolute path or URL to get one"
+    )
+
+
+def given_locally(answers):
+    """Whether the template was given as a directory on this machine (else
+    cookiecutter cloned a URL or an abbreviation such as gh:)."""
+    template = Path(str(answers.get("_template", "")))
+    repo_dir = Path(answers["_repo_dir"])
+    return repo_dir == template or template in repo_dir.parents
+
+
+def template_source(answers, environ=os.environ):
+    """Where cruft finds the template again: its git location, the commit, the
+    directory of cookiecutter.json inside the repository, and whether the
+    checkout had changes no commit holds."""
+    directory = template_directory(answers, environ)
+    top = git(directory, "rev-parse", "--show-toplevel")
+    if top.returncode != 0:
+        reason = (top.stderr.strip().splitlines() or ["git said nothing"])[0]
+        raise Skipped(
+            f"the template at {directory} is not a git checkout ({reason}): no "
+            f"{CRUFT_FILE}, as cruft updates from the template's git history. "
+            "Generate from the template's git URL or a clone of it to get one."
+        )
+    head = git(directory, "rev-parse", "--verify", "HEAD")
+    if head.returncode != 0:
+        raise Skipped(f"the template at {directory} has no commit: no {CRUFT_FILE}")
+    top_level = Path(top.stdout.strip())
+    inside = os.path.relpath(os.path.realpath(directory), os.path.realpath(top_level))
+    inside = None if inside == "." else Path(inside).as_posix()
+    if given_locally(answers):
+        location = str(directory) if inside is None else str(top_level)
+    else:
+        origin = git(top_level, "remote", "get-url", "origin")
+        location = origin.stdout.strip() if origin.returncode == 0 else ""
+        location = location or str(answers["_template"])
+    status = git(directory, "status", "--porcelain", "--", ".")
+    return {
+        "template": location,
+        "commit": head.stdout.strip(),
+        "directory": inside,
+        "uncommitted": status.returncode != 0 or bool(status.stdout.strip()),
+        "questions": questions(directory),
+    }
+
+
+def questions(directory):
+    """cookiecutter.json as written: its order is the one cruft keeps (answers
+    arrive here with their keys sorted)."""
+    try:
+        questions = json.loads((directory / "cookiecutter.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return questions if isinstance(questions, dict) else {}
+
+
+def cruft_state(answers, source):
+    """What ``cruft create`` writes to .cruft.json, plus the paths to skip."""
+    questions = source.get("questions", {})
+    order = list(questions)
+    keys = sorted(
+        (key for key in answers if key not in MACHINE_CONTEXT_KEYS),
+        key=lambda key: order.index(key) if key in order else len(order),
+    )
+    # A value as cookiecutter.json has it (nested keys in its order) if equal.
+    context = {
+        key: questions[key] if questions.get(key) == answers[key] else answers[key]
+        for key in keys
+    }
+    context["_template"] = source["template"]
+    context[CRUFT_COMMIT_KEY] = source["commit"]
+    return {
+        "template": source["template"],
+        "commit": source["commit"],
+        "checkout": answers.get("_checkout"),
+        "context": {"cookiecutter": context},
+        "directory": source["directory"],
+        "skip": list(CRUFT_SKIP),
+    }
+
+
+def record_template(project, answers, environ=os.environ):
+    """Write .cruft.json, which cruft check, update and diff read."""
+    if CRUFT_COMMIT_KEY in answers:
+        return f"cruft create writes {CRUFT_FILE} itself, after this hook"
+    cruft_file = project / CRUFT_FILE
+    if cruft_file.exists():
+        return f"kept the existing {CRUFT_FILE}"
+    source = template_source(answers, environ)
+    text = json.dumps(
+        cruft_state(answers, source),
+        ensure_ascii=False,
+        indent=2,
+        separators=(",", ": "),
+    )
+    cruft_file.write_text(text + "\n")
+    detail = f"{CRUFT_FILE}: {source['template']} at {source['commit'][:12]}"
+    if source["uncommitted"]:
+        detail += (
+            " (the template checkout has uncommitted changes: cruft will take"
+            " the project as made from that commit)"
+        )
+    return detail
+
+
+def render_for_cruft(project, answers):
+    """What a render for cruft's comparison needs: the files a fresh generation
+    would track. .env, the environment, static files, the database and the web
+    server config are the project's own, so cruft never sees them."""
+    print(
+        f"Rendering {project.name} for cruft to compare template versions"
+        " (options pruned; no .env, environment, collectstatic, database or web"
+        " server config):",
+        flush=True,
+    )
+    steps = Steps()
+    steps.run("Remove options you did not choose", prune, project, answers)
+    steps.run("Create empty directories", make_directories, project)
+
+
 # --- Reporting ---------------------------------------------------------------
 
 
@@ -499,10 +727,16 @@ def next_commands(project, python):
 def main():
     answers = json.loads(ANSWERS)
     project = Path.cwd()
+    if cruft_render(answers, project):
+        render_for_cruft(project, answers)
+        return
     print(f"Finishing {project.name}:", flush=True)
     steps = Steps()
     steps.run("Remove options you did not choose", prune, project, answers)
     steps.run("Create empty directories", make_directories, project)
+    steps.run(
+        "Record the template for cruft updates", record_template, project, answers
+    )
     steps.run("Write .env", write_env_file, project)
     found = steps.run(
         "Find a Python that runs the project", project_python, project, answers

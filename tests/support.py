@@ -242,3 +242,37 @@ def tiny_png(size=1):
         + chunk(b"IDAT", pixels)
         + chunk(b"IEND", b"")
     )
+
+
+# Git for throwaway repositories: a fixed identity, and none of the user's or the
+# system's configuration (a global commit.gpgsign would stop every commit).
+GIT_ENVIRONMENT = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.invalid",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.invalid",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(directory, *arguments):
+    """Run git in ``directory``; its output, stripped. Fails the test on an error."""
+    result = subprocess.run(
+        ["git", "-C", str(directory), *map(str, arguments)],
+        env={**os.environ, **GIT_ENVIRONMENT},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout.strip()
+
+
+def commit_all(directory, message):
+    """Commit everything in ``directory`` (a repository is made if need be)."""
+    if not (Path(directory) / ".git").exists():
+        git(directory, "init", "--quiet")
+    git(directory, "add", "--all")
+    git(directory, "commit", "--quiet", "--allow-empty", "-m", message)
+    return git(directory, "rev-parse", "HEAD")

@@ -1,14 +1,16 @@
 """The post-generation hook's steps, rendered as cookiecutter renders them."""
 
 import io
+import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from support import SECRET, answers_for
+from support import SECRET, answers_for, commit_all, git
 
 
 @pytest.fixture
@@ -634,3 +636,258 @@ def test_no_web_server_means_no_config(hook, answers, tmp_path, recorded_command
         hook.write_web_server_config(tmp_path, "py", {**answers, "web_server": "none"})
 
     assert recorded_commands == []
+
+
+# --- cruft: .cruft.json, and renders for cruft update/diff ---------------------
+
+
+@pytest.fixture
+def temporary_root(tmp_path_factory, monkeypatch):
+    """tempfile's directory, here: where cruft makes the directories it renders in."""
+    root = tmp_path_factory.mktemp("temporary")
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    return root
+
+
+def rendered_by_cruft(root, answers):
+    """The project as cruft update renders it: alone in a fresh tempfile directory."""
+    project = root / "tmpq3_x9vzk" / answers["project_slug"]
+    project.mkdir(parents=True)
+    return project
+
+
+def test_a_render_for_cruft_update_is_recognised(hook, answers, temporary_root):
+    project = rendered_by_cruft(temporary_root, answers)
+
+    assert hook.cruft_render({**answers, "_commit": "abc"}, project)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "plain cookiecutter in a temporary directory",
+        "cruft create in your directory",
+        "cruft create beside other files",
+        "a directory mktemp made",
+        "deeper in the temporary directory",
+    ],
+)
+def test_what_is_not_a_render_for_cruft(hook, answers, temporary_root, where):
+    answers = {**answers, "_commit": "abc"}
+    slug = answers["project_slug"]
+    project = rendered_by_cruft(temporary_root, answers)
+    if where.startswith("plain cookiecutter"):
+        del answers["_commit"]
+    elif where == "cruft create in your directory":
+        project = temporary_root.parent / "projects" / slug
+    elif where == "cruft create beside other files":
+        (project.parent / "notes.txt").write_text("")
+    elif where == "a directory mktemp made":
+        project = temporary_root / "tmp.Xa81kQz0Pc" / slug
+    else:
+        project = temporary_root / "tmpq3_x9vzk" / "tmpa8c_01zz" / slug
+    project.mkdir(parents=True, exist_ok=True)
+
+    assert not hook.cruft_render(answers, project)
+
+
+def test_a_render_for_cruft_only_prunes_and_makes_the_directories(
+    load_hook, answers, prunable, temporary_root, monkeypatch, capsys
+):
+    """No .env, environment, collectstatic, database, web server config or
+    .cruft.json: the diff cruft applies has only the template's files."""
+    answers = {**answers, "_template": "/templates/t", "_commit": "abc"}
+    hook = load_hook("post_gen_project", answers)
+    project = rendered_by_cruft(temporary_root, answers)
+    project.rmdir()
+    shutil.copytree(prunable, project)
+    (project / ".env.example").write_text("DJANGO_SECRET_KEY=\n")
+    commands = []
+    monkeypatch.setattr(hook, "run_quietly", lambda *a, **k: commands.append(a))
+    monkeypatch.chdir(project)
+
+    hook.main()
+
+    output = capsys.readouterr().out
+    assert "Rendering my_site for cruft" in output
+    assert not (project / "webserver/templates/webserver/apache.conf").exists()
+    assert (project / "webserver/templates/webserver/nginx.conf").exists()
+    assert not (project / "cloud_storage").exists()
+    assert (project / "media" / ".gitkeep").is_file()
+    assert (project / "staticfiles" / ".gitkeep").is_file()
+    for name in (".env", ".cruft.json", ".venv", "db.sqlite3", "deploy"):
+        assert not (project / name).exists(), name
+    assert commands == []
+    assert "Collect static files" not in output
+
+
+def test_cruft_create_finishes_the_project_and_leaves_cruft_json_to_cruft(
+    load_hook, answers, tmp_path, monkeypatch, capsys
+):
+    answers = {**answers, "_template": "/templates/t", "_commit": "abc"}
+    hook = load_hook("post_gen_project", answers)
+    recorded_commands = []
+    monkeypatch.setattr(
+        hook, "run", lambda command, *a, **k: recorded_commands.append(command)
+    )
+    project = tmp_path / "projects" / answers["project_slug"]
+    project.mkdir(parents=True)
+    (project / ".env.example").write_text("DJANGO_SECRET_KEY=\n")
+    monkeypatch.chdir(project)
+
+    hook.main()
+
+    output = capsys.readouterr().out
+    assert "cruft create writes .cruft.json itself, after this hook" in output
+    assert not (project / ".cruft.json").exists()
+    assert (project / ".env").is_file()
+    assert [str(command[2]) for command in recorded_commands] == [
+        "collectstatic",
+        "migrate",
+        "webserver_config",
+    ]
+
+
+def template_repository(root, *, inside=None):
+    """A git repository holding a template (in ``inside`` if given)."""
+    directory = root / inside if inside else root
+    directory.mkdir(parents=True)
+    (directory / "cookiecutter.json").write_text(
+        json.dumps(
+            {"project_name": "My Site", "project_slug": "x", "django_version": []}
+        )
+    )
+    commit = commit_all(root, "template")
+    return directory, commit
+
+
+def generated_from(answers, template, repo_dir=None, checkout=None):
+    """The context cookiecutter gives its hooks, for ``template`` as typed."""
+    return {
+        **answers,
+        "_template": str(template),
+        "_output_dir": "/home/me/projects",
+        "_repo_dir": str(repo_dir or template),
+        "_checkout": checkout,
+    }
+
+
+def test_cruft_json_records_the_template_its_commit_and_the_answers(
+    hook, answers, tmp_path
+):
+    directory, commit = template_repository(tmp_path / "template")
+    context = generated_from(answers, directory, checkout="main")
+
+    detail = hook.record_template(tmp_path, context)
+
+    assert detail == f".cruft.json: {directory} at {commit[:12]}"
+    text = (tmp_path / ".cruft.json").read_text()
+    state = json.loads(text)
+    recorded = state["context"]["cookiecutter"]
+    assert state["template"] == recorded["_template"] == str(directory)
+    assert state["commit"] == recorded["_commit"] == commit
+    assert state["checkout"] == "main"
+    assert state["directory"] is None
+    assert state["skip"] == [
+        ".env",
+        ".venv",
+        "db.sqlite3",
+        "deploy/apache.conf",
+        "deploy/nginx.conf",
+        "media",
+        "staticfiles",
+        "staticfiles.next",
+        "staticfiles.old",
+    ]
+    assert {key: recorded[key] for key in answers} == answers
+    for key in ("_output_dir", "_repo_dir", "_checkout"):
+        assert key not in recorded
+    # The questions first, in cookiecutter.json's order; as cruft writes it.
+    assert list(recorded)[:3] == ["project_name", "project_slug", "django_version"]
+    assert text == json.dumps(state, indent=2) + "\n"
+
+
+def test_a_template_in_a_repository_subdirectory_is_recorded_as_cruft_reads_it(
+    hook, answers, tmp_path
+):
+    directory, commit = template_repository(tmp_path / "repo", inside="templates/site")
+
+    hook.record_template(tmp_path, generated_from(answers, directory))
+
+    state = json.loads((tmp_path / ".cruft.json").read_text())
+    assert state["template"] == str(tmp_path / "repo")
+    assert state["directory"] == "templates/site"
+    assert state["commit"] == commit
+
+
+def test_a_cloned_template_is_recorded_by_its_url(hook, answers, tmp_path):
+    """cookiecutter clones gh:org/site into ~/.cookiecutters: cruft needs the URL."""
+    clone, commit = template_repository(tmp_path / "cookiecutters" / "site")
+    git(clone, "remote", "add", "origin", "https://git.example.invalid/org/site.git")
+
+    hook.record_template(tmp_path, generated_from(answers, "gh:org/site", clone))
+
+    state = json.loads((tmp_path / ".cruft.json").read_text())
+    assert state["template"] == "https://git.example.invalid/org/site.git"
+    assert state["commit"] == commit
+
+
+def test_a_relative_template_path_is_made_absolute(
+    hook, answers, tmp_path, monkeypatch
+):
+    """Relative to where cookiecutter started, which the shell's PWD tells."""
+    directory, _ = template_repository(tmp_path / "work" / "template")
+    monkeypatch.setattr(hook, "parent_directory", lambda: None)
+    context = generated_from(answers, "template")
+    project = tmp_path / "project"
+    project.mkdir()
+
+    hook.record_template(project, context, {"PWD": str(tmp_path / "work")})
+
+    state = json.loads((project / ".cruft.json").read_text())
+    assert state["template"] == str(directory)
+
+
+def test_uncommitted_template_changes_are_mentioned(hook, answers, tmp_path):
+    directory, commit = template_repository(tmp_path / "template")
+    (directory / "cookiecutter.json").write_text("{}")
+
+    detail = hook.record_template(tmp_path, generated_from(answers, directory))
+
+    assert "uncommitted changes" in detail
+    assert json.loads((tmp_path / ".cruft.json").read_text())["commit"] == commit
+
+
+def test_a_template_that_is_no_git_checkout_gets_no_cruft_json(hook, answers, tmp_path):
+    template = tmp_path / "template"
+    template.mkdir()
+    (template / "cookiecutter.json").write_text("{}")
+    project = tmp_path / "project"
+    project.mkdir()
+
+    with pytest.raises(hook.Skipped) as skipped:
+        hook.record_template(project, generated_from(answers, template))
+
+    assert f"the template at {template} is not a git checkout" in str(skipped.value)
+    assert "Generate from the template's git URL or a clone of it" in str(skipped.value)
+    assert not (project / ".cruft.json").exists()
+
+
+def test_without_git_there_is_no_cruft_json_and_the_reason(
+    hook, answers, tmp_path, monkeypatch
+):
+    directory, _ = template_repository(tmp_path / "template")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+
+    with pytest.raises(hook.Skipped, match="could not run git"):
+        hook.record_template(tmp_path, generated_from(answers, directory))
+
+
+def test_an_existing_cruft_json_is_kept(hook, answers, tmp_path):
+    """cruft update rewrites it; running the hook again must not undo that."""
+    (tmp_path / ".cruft.json").write_text('{"commit": "mine"}\n')
+
+    detail = hook.record_template(tmp_path, generated_from(answers, tmp_path))
+
+    assert detail == "kept the existing .cruft.json"
+    assert (tmp_path / ".cruft.json").read_text() == '{"commit": "mine"}\n'

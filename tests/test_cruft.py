@@ -1,0 +1,348 @@
+"""Projects stay updatable with cruft, for real: the template as committed, copied
+into a throwaway git repository; a project generated from it by cookiecutter and
+one by `cruft create`, each committed and used; the template changed; then
+`cruft check`, `cruft diff` and `cruft update` as a person runs them."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from support import (
+    GIT_ENVIRONMENT,
+    TEMPLATE_DIR,
+    commit_all,
+    git,
+    skip_or_fail,
+    tiny_png,
+)
+
+GENERATORS = ("cookiecutter", "cruft")
+SLUG = "my_site"
+PROJECT = "{{cookiecutter.project_slug}}"
+SKIPPED = [
+    ".env",
+    ".venv",
+    "db.sqlite3",
+    "deploy/apache.conf",
+    "deploy/nginx.conf",
+    "media",
+    "staticfiles",
+    "staticfiles.next",
+    "staticfiles.old",
+]
+# The user's edits: one to a file the template changes too, one to a file it
+# leaves alone.
+YOUR_README_LINE = "Our deploy notes live in the wiki."
+YOUR_PYPROJECT_LINE = "# ours: pinned by the ops team"
+# The template's changes, in the next commit.
+TEMPLATE_README_LINE = "See CONTRIBUTING.md before you change the settings."
+MANAGE_PY_LINE = (
+    '"""Django\'s command-line utility for the template\'s next version."""'
+)
+NEW_VARIABLE = "# DJANGO_NEW_SETTING=on"
+CONTRIBUTING = "# Contributing to {{ cookiecutter.project_name }}\n"
+# Changed or new in the template, but pruned for these answers (nginx, not
+# apache): a render for cruft must prune as generating does.
+APACHE_TEMPLATE = f"{PROJECT}/webserver/templates/webserver/apache.conf"
+NEW_APACHE_INCLUDE = "webserver/templates/webserver/apache-extra.inc"
+
+
+def environment(root, **variables):
+    """The environment cruft and cookiecutter run in: their clones and replays
+    kept in ``root``, git's identity set, and no set-up switch of the caller's."""
+    config = root / "cookiecutter-config.yaml"
+    if not config.exists():
+        config.write_text(
+            f"cookiecutters_dir: {json.dumps(str(root / 'cookiecutters'))}\n"
+            f"replay_dir: {json.dumps(str(root / 'replay'))}\n"
+        )
+    result = {
+        key: value
+        for key, value in os.environ.items()
+        if key != "COOKIECUTTER_SKIP_SETUP" and not key.startswith("DJANGO_")
+    }
+    return {
+        **result,
+        **GIT_ENVIRONMENT,
+        "COOKIECUTTER_CONFIG": str(config),
+        **variables,
+    }
+
+
+def run(root, *command, cwd, **variables):
+    """Run a Python module (cookiecutter, cruft); its exit status, output and time."""
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", *map(str, command)],
+        cwd=cwd,
+        env=environment(root, **variables),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    seconds = time.monotonic() - started
+    return result.returncode, result.stdout + result.stderr, seconds
+
+
+def export_template(destination):
+    """The template's files as its next commit would hold them (tracked files and
+    new ones, none that git ignores), in a fresh git repository."""
+    listed = subprocess.run(
+        ["git", "-C", str(TEMPLATE_DIR), "ls-files", "-z", "--cached", "--others"]
+        + ["--exclude-standard"],
+        capture_output=True,
+        text=True,
+    )
+    if listed.returncode != 0:
+        skip_or_fail(f"the template is not a git checkout: {listed.stderr.strip()}")
+    for name in filter(None, listed.stdout.split("\0")):
+        source = TEMPLATE_DIR / name
+        if not os.path.lexists(source):  # deleted, not committed yet
+            continue
+        target = destination / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target, follow_symlinks=False)
+    return commit_all(destination, "The template as it is")
+
+
+def append(path, line):
+    with path.open("a") as file:
+        file.write(f"{line}\n")
+
+
+def use(project):
+    """Edit two files and commit; then what never goes into git: .env, uploads,
+    static files, the database, a virtual environment. Returns those paths."""
+    append(project / "README.md", YOUR_README_LINE)
+    append(project / "pyproject.toml", YOUR_PYPROJECT_LINE)
+    config = project / "deploy" / "nginx.conf"
+    config.write_text(config.read_text().replace("example.com", "my-site.test"))
+    commit_all(project, "Our changes")
+    append(project / ".env", "DJANGO_ALLOWED_HOSTS=my-site.test")
+    photo = project / "media" / "photos" / "me.png"
+    photo.parent.mkdir(parents=True)
+    photo.write_bytes(tiny_png(2))
+    (project / "staticfiles" / "extra.css").write_text("body { color: red; }\n")
+    (project / "db.sqlite3").write_bytes(b"SQLite format 3\x00 ours")
+    (project / ".venv" / "bin").mkdir(parents=True, exist_ok=True)
+    (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+
+
+def yours(project):
+    """Every file of the project's own data and build output, with its bytes."""
+    found = {}
+    for name in SKIPPED:
+        path = project / name
+        paths = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for each in paths:
+            if each.is_file():
+                found[each.relative_to(project).as_posix()] = each.read_bytes()
+    return found
+
+
+def change_template(template):
+    """The template's next commit: a new file, changes to files the user left
+    alone, one to the file the user edited too, one to an option not chosen."""
+    project = template / PROJECT
+    append(project / "README.md", TEMPLATE_README_LINE)
+    manage = project / "manage.py"
+    lines = manage.read_text().splitlines()
+    lines[1] = MANAGE_PY_LINE
+    manage.write_text("\n".join(lines) + "\n")
+    append(project / ".env.example", NEW_VARIABLE)
+    (project / "CONTRIBUTING.md").write_text(CONTRIBUTING)
+    append(template / APACHE_TEMPLATE, "# the next version")
+    (project / NEW_APACHE_INCLUDE).write_text("# Apache only\n")
+    return commit_all(template, "The template's next version")
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory):
+    """The whole story once; each test checks one part of what happened."""
+    root = tmp_path_factory.mktemp("cruft")
+    template = root / "template"
+    first = export_template(template)
+    told = {"first": first, "template": template}
+    for generator in GENERATORS:
+        output_dir = root / f"by-{generator}"
+        # Both given the template as a relative path, as people type it.
+        command = (
+            ["cookiecutter", "template", "--no-input"]
+            if generator == "cookiecutter"
+            else ["cruft", "create", "template", "--no-input"]
+        )
+        status, output, _ = run(
+            root,
+            *command,
+            "--output-dir",
+            output_dir,
+            cwd=root,
+            COOKIECUTTER_SKIP_SETUP="1",
+        )
+        assert status == 0, output
+        project = output_dir / SLUG
+        cruft_json = (project / ".cruft.json").read_text()
+        commit_all(project, "Generated")
+        fresh_diff = run(root, "cruft", "diff", "--exit-code", cwd=project)
+        use(project)
+        told[generator] = {
+            "generated": output,
+            "project": project,
+            "cruft_json": json.loads(cruft_json),
+            "cruft_json_text": cruft_json,
+            "fresh_diff": fresh_diff,
+            "yours": yours(project),
+        }
+    told["second"] = change_template(template)
+    for generator in GENERATORS:
+        project = told[generator]["project"]
+        told[generator].update(
+            check_before=run(root, "cruft", "check", cwd=project),
+            update=run(root, "cruft", "update", "--skip-apply-ask", cwd=project),
+            check_after=run(root, "cruft", "check", cwd=project),
+        )
+    return told
+
+
+@pytest.fixture(params=GENERATORS)
+def told(story, request):
+    return story[request.param]
+
+
+def test_cookiecutter_records_what_cruft_create_records(story):
+    by_cookiecutter = dict(story["cookiecutter"]["cruft_json"])
+    by_cruft = story["cruft"]["cruft_json"]
+
+    assert by_cookiecutter.pop("skip") == SKIPPED
+    assert by_cookiecutter == by_cruft
+    assert by_cruft["template"] == str(story["template"])
+    assert by_cruft["commit"] == story["first"]
+    # Key for key in the same order too, so cruft's first rewrite changes only
+    # what changed.
+    text = json.dumps(by_cookiecutter, indent=2, ensure_ascii=False) + "\n"
+    assert text == story["cruft"]["cruft_json_text"]
+
+
+def test_the_generated_output_says_where_cruft_json_comes_from(story):
+    recorded = f".cruft.json: {story['template']} at {story['first'][:12]}"
+    assert recorded in story["cookiecutter"]["generated"]
+    assert "cruft create writes .cruft.json itself" in story["cruft"]["generated"]
+
+
+def test_a_fresh_project_has_no_diff_from_its_template(told):
+    """What a render for cruft holds is what generating made and git tracks."""
+    status, output, _ = told["fresh_diff"]
+
+    assert status == 0, output
+    assert "diff --git" not in output, output
+
+
+def test_check_says_outdated_then_up_to_date(told):
+    status, output, _ = told["check_before"]
+    assert status == 1, output
+    assert "out of date" in output
+
+    status, output, _ = told["update"]
+    assert status == 0, output
+
+    status, output, _ = told["check_after"]
+    assert status == 0, output
+    assert "up to date" in output
+
+
+def test_files_you_left_alone_follow_the_template(told):
+    project = told["project"]
+
+    assert (project / "manage.py").read_text().splitlines()[1] == MANAGE_PY_LINE
+    assert (project / "CONTRIBUTING.md").read_text() == "# Contributing to My Site\n"
+    assert (project / ".env.example").read_text().endswith(f"{NEW_VARIABLE}\n")
+
+
+def test_your_edit_the_template_did_not_touch_is_kept(told):
+    text = (told["project"] / "pyproject.toml").read_text()
+
+    assert text.endswith(f"{YOUR_PYPROJECT_LINE}\n")
+    assert "<<<<<<<" not in text
+
+
+def test_your_edit_the_template_changed_too_is_a_conflict_to_resolve(told):
+    """cruft applies its diff with `git apply -3`: conflict markers, and the
+    file unmerged in git's index, as in a merge."""
+    project = told["project"]
+    text = (project / "README.md").read_text()
+
+    assert text.endswith(
+        f"<<<<<<< ours\n{YOUR_README_LINE}\n=======\n{TEMPLATE_README_LINE}\n"
+        ">>>>>>> theirs\n"
+    ), text[-400:]
+    assert git(project, "diff", "--name-only", "--diff-filter=U") == "README.md"
+    assert not list(project.rglob("*.rej"))
+
+
+def test_env_media_staticfiles_database_and_venv_are_never_touched(told):
+    project = told["project"]
+
+    assert yours(project) == told["yours"]
+    assert ".env" in told["yours"]
+    assert "media/photos/me.png" in told["yours"]
+    assert ".venv/pyvenv.cfg" in told["yours"]
+    assert "staticfiles/staticfiles.json" in told["yours"]
+    # Nothing of them, nor the update, is waiting to be committed but the
+    # template's changes and .cruft.json.
+    assert git(project, "ls-files", "--others", "--exclude-standard") == ""
+    changed = git(project, "diff", "--name-only", "HEAD").splitlines()
+    assert sorted(set(changed)) == [
+        ".cruft.json",
+        ".env.example",
+        "CONTRIBUTING.md",
+        "README.md",
+        "manage.py",
+    ]
+
+
+def test_options_you_did_not_choose_stay_out(told):
+    project = told["project"]
+
+    assert not (project / "webserver/templates/webserver/apache.conf").exists()
+    assert not (project / NEW_APACHE_INCLUDE).exists()
+    assert not (project / "cloud_storage").exists()
+
+
+def test_cruft_json_records_the_new_commit(story, told):
+    state = json.loads((told["project"] / ".cruft.json").read_text())
+
+    assert state["commit"] == story["second"]
+    assert state["context"]["cookiecutter"]["_commit"] == story["second"]
+    assert state.get("skip") == told["cruft_json"].get("skip")
+    # Nothing else in it changed.
+    before = json.loads(
+        told["cruft_json_text"].replace(story["first"], story["second"])
+    )
+    assert state == before
+
+
+def test_renders_for_the_update_do_no_expensive_work(told):
+    """cruft renders the old and the new template in temporary directories:
+    the hook prunes there, and runs nothing (no .env, environment, collectstatic,
+    database or web server config)."""
+    status, output, seconds = told["update"]
+
+    assert status == 0, output
+    assert output.count("Rendering my_site for cruft") == 2, output
+    for step in (
+        "Finishing",
+        "Record the template",
+        "Write .env",
+        "Find a Python",
+        "Collect static files",
+        "Create the local database",
+        "Write the web server config",
+    ):
+        assert step not in output, output
+    assert seconds < 30, output
