@@ -169,6 +169,18 @@ def unused_cloud_storage(answers):
     return unused
 
 
+def make_manage_executable(project):
+    """./manage.py runs: a template from a zip arrives without file modes
+    (Python's zipfile drops them), so add execute wherever read is set."""
+    manage = project / "manage.py"
+    mode = manage.stat().st_mode
+    executable = mode | (mode & 0o444) >> 2
+    if executable == mode:
+        return "it was"
+    manage.chmod(executable)
+    return "it was not (a template from a zip)"
+
+
 def make_directories(project):
     """Create media/ and staticfiles/, each kept in git by an empty .gitkeep."""
     failed = {}
@@ -734,6 +746,7 @@ def main():
     steps = Steps()
     steps.run("Remove options you did not choose", prune, project, answers)
     steps.run("Create empty directories", make_directories, project)
+    steps.run("Make manage.py executable", make_manage_executable, project)
     steps.run(
         "Record the template for cruft updates", record_template, project, answers
     )

@@ -243,6 +243,19 @@ def test_directories_that_cannot_be_written_are_reported_with_the_fix(
 # --- .env ---------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("before", "after"), [(0o644, 0o755), (0o600, 0o700)])
+def test_manage_py_is_made_executable_for_whoever_may_read_it(
+    hook, tmp_path, before, after
+):
+    manage = tmp_path / "manage.py"
+    manage.write_text("")
+    manage.chmod(before)
+
+    hook.make_manage_executable(tmp_path)
+
+    assert manage.stat().st_mode & 0o777 == after
+
+
 def test_env_file_gets_a_fresh_secret_and_private_permissions(hook, tmp_path):
     (tmp_path / ".env.example").write_text("# comment\nDJANGO_SECRET_KEY=\nA=1\n")
 
