@@ -38,6 +38,10 @@ def leftovers(root):
     return sorted(root.parent.glob(f"{root.name}?*"))
 
 
+def staging(root):
+    return root.with_name(root.name + collectstatic.STAGING_SUFFIX)
+
+
 def test_a_failed_run_leaves_the_previous_files_as_they_were(sources, root):
     before = snapshot(root)
     edit(sources / "js/app.js", "export const answer = 43;\n" * 40)
@@ -46,10 +50,8 @@ def test_a_failed_run_leaves_the_previous_files_as_they_were(sources, root):
     with pytest.raises(POST_PROCESSING_FAILED, match="missing.png"):
         collect(sources, root)
 
-    # Not one file added, changed or removed (hard-linked files included), and
-    # no staging copy left beside STATIC_ROOT.
+    # Not one file added, changed or removed, hard-linked files included.
     assert snapshot(root) == before
-    assert leftovers(root) == []
 
 
 def test_a_run_swaps_in_the_new_files_and_keeps_the_unchanged_ones(sources, root):
@@ -67,7 +69,37 @@ def test_a_run_swaps_in_the_new_files_and_keeps_the_unchanged_ones(sources, root
     after = snapshot(root)
     unchanged = names["css/alone.css"]
     assert after[unchanged] == before[unchanged]
-    assert leftovers(root) == []
+    # The tree it replaced waits beside it, for the next run to start from.
+    assert leftovers(root) == [staging(root)]
+    assert snapshot(staging(root)) == before
+
+
+def test_the_next_run_relinks_only_what_differs(sources, root, monkeypatch):
+    edit(sources / "js/app.js", "export const answer = 43;\n" * 40)
+    collect(sources, root)
+    live, kept = snapshot(root), snapshot(staging(root))
+    differing = {name for name in live if live[name][0] != kept.get(name, (0,))[0]}
+    linked = []
+    link = os.link
+    monkeypatch.setattr(
+        os, "link", lambda source, target: linked.append(source) or link(source, target)
+    )
+
+    collect(sources, root)
+
+    assert 0 < len(differing) < len(live) / 2
+    assert {Path(name).relative_to(root).as_posix() for name in linked} == differing
+
+
+def test_the_swapped_in_tree_keeps_the_directory_modes(sources, root):
+    """A web server's user reads STATIC_ROOT by its modes."""
+    root.chmod(0o750)
+    (root / "css").chmod(0o710)
+
+    collect(sources, root)
+
+    assert root.stat().st_mode & 0o777 == 0o750
+    assert (root / "css").stat().st_mode & 0o777 == 0o710
 
 
 def test_in_place_writes_into_static_root_as_django_does(sources, root):
@@ -88,17 +120,21 @@ def test_a_first_run_creates_static_root(sources, tmp_path):
     assert leftovers(root) == []
 
 
-def test_what_a_killed_run_left_is_removed_not_served(sources, root):
-    staging = root.with_name(root.name + collectstatic.STAGING_SUFFIX)
+def test_what_a_killed_run_left_is_never_served(sources, root):
     retired = root.with_name(root.name + collectstatic.RETIRED_SUFFIX)
-    for leftover in (staging, retired):
-        leftover.mkdir()
+    for leftover in (staging(root), retired):
+        (leftover / "css").mkdir(parents=True)
         (leftover / "half-written.css").write_text("a{")
+        (leftover / "css" / "base.css").write_text("a{")
+    before = snapshot(root)
 
     collect(sources, root)
 
-    assert not (root / "half-written.css").exists()
-    assert not staging.exists()
+    after = snapshot(root)
+    assert after.keys() == before.keys()
+    assert {name: after[name][2] for name in after} == {
+        name: before[name][2] for name in before
+    }
     assert not retired.exists()
 
 

@@ -6,7 +6,11 @@ leaves new files beside an old manifest, or a manifest naming files that were
 never written. This one collects into STATIC_ROOT.next, a copy of STATIC_ROOT
 made of hard links (no file data is copied, and the storage still finds its
 last run there), and swaps it with STATIC_ROOT in one step once every file is
-written. A failure removes the copy and the previous files go on serving.
+written. A failure leaves the previous files serving.
+
+The copy stays between runs, holding the tree it replaced: the next run only
+relinks what differs from STATIC_ROOT, which is cheaper than a fresh copy and
+removing the old tree (most files are the same inode in both).
 
 Hard links are safe because Django and config/static_storage.py never write
 into an existing file: they remove it and write a new one. --in-place runs
@@ -65,9 +69,8 @@ class Command(collectstatic.Command):
                 stage(live, staging)
                 self.storage = storage_at(staging)  # loads the copy's manifest
                 collected = super().collect()
-                retired = swap(staging, live)
+                swap(staging, live)
             except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
                 self.stderr.write(
                     f"collectstatic failed; {live} still holds the previous files."
                 )
@@ -77,9 +80,6 @@ class Command(collectstatic.Command):
         if hasattr(self.storage, "load_manifest"):  # for the static tag in this process
             manifest = self.storage.load_manifest()
             self.storage.hashed_files, self.storage.manifest_hash = manifest
-        if retired:
-            # The new files are serving: a leftover is removed by the next run.
-            shutil.rmtree(retired, ignore_errors=True)
         return collected
 
     def collects_into_static_root(self):
@@ -129,15 +129,55 @@ def one_run_at_a_time(live):
 
 
 def stage(live, staging):
-    """Make ``staging`` a copy of ``live`` made of hard links (an empty directory
-    on a first run). What a killed run left is removed first."""
-    for leftover in (staging, live.with_name(live.name + RETIRED_SUFFIX)):
-        if leftover.exists():
-            shutil.rmtree(leftover)
+    """Make ``staging`` the same tree as ``live``, of hard links to its files
+    (empty on a first run), whatever a failed or killed run left in it."""
+    retired = live.with_name(live.name + RETIRED_SUFFIX)
+    if retired.exists():
+        shutil.rmtree(retired)
+    if staging.is_symlink() or staging.is_file():
+        staging.unlink()
     if live.is_dir():
-        shutil.copytree(live, staging, symlinks=True, copy_function=link_or_copy)
+        mirror(live, staging)
     else:
+        shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
+
+
+def mirror(source, target):
+    """Make ``target`` hold what ``source`` holds, changing only what differs:
+    a file that is the same inode (readdir tells, without a stat) is left."""
+    if not os.path.isdir(target) or os.path.islink(target):
+        remove(target)
+        os.mkdir(target)
+    shutil.copymode(source, target)
+    left = {entry.name: entry for entry in os.scandir(target)}
+    for entry in os.scandir(source):
+        path = os.path.join(target, entry.name)
+        there = left.pop(entry.name, None)
+        if entry.is_dir(follow_symlinks=False):
+            mirror(entry.path, path)
+        elif there is None or not same_file(entry, there):
+            remove(path)
+            if entry.is_symlink():
+                os.symlink(os.readlink(entry.path), path)
+            else:
+                link_or_copy(entry.path, path)
+    for entry in left.values():
+        remove(entry.path)
+
+
+def same_file(entry, other):
+    if entry.is_symlink() or other.is_symlink():
+        both = entry.is_symlink() and other.is_symlink()
+        return both and os.readlink(entry.path) == os.readlink(other.path)
+    return not other.is_dir(follow_symlinks=False) and entry.inode() == other.inode()
+
+
+def remove(path):
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.unlink(path)
 
 
 def link_or_copy(source, target):
@@ -155,22 +195,21 @@ def storage_at(location):
 
 
 def swap(staging, live):
-    """Put ``staging`` at ``live``'s path; return where the old tree went."""
+    """Put ``staging`` at ``live``'s path, and the tree it replaces at
+    ``staging``'s, for the next run to start from."""
     if not live.exists():
         staging.rename(live)
-        return None
-    if exchange(staging, live):
-        return staging
-    # No atomic exchange here: for an instant between the renames, STATIC_ROOT
-    # is missing.
-    retired = live.with_name(live.name + RETIRED_SUFFIX)
-    live.rename(retired)
-    try:
-        staging.rename(live)
-    except BaseException:
-        retired.rename(live)
-        raise
-    return retired
+    elif not exchange(staging, live):
+        # No atomic exchange here: for an instant between the renames,
+        # STATIC_ROOT is missing.
+        retired = live.with_name(live.name + RETIRED_SUFFIX)
+        live.rename(retired)
+        try:
+            staging.rename(live)
+        except BaseException:
+            retired.rename(live)
+            raise
+        retired.rename(staging)
 
 
 RENAME_EXCHANGE = 2
