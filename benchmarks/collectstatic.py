@@ -65,6 +65,12 @@ def static_root(context, case):
     return context.work / "collected" / case.split()[0].lower()
 
 
+def start_cold(root):
+    """No STATIC_ROOT, and no staging copy the project's command kept beside it."""
+    for path in (root, root.with_name(f"{root.name}.next")):
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def compressed_sizes(root, suffix):
     """Size of each compressed copy, by the name of the file it compresses."""
     return {
@@ -80,9 +86,7 @@ def measure(context):
         cold[case] = median_seconds(
             context.runs,
             lambda case=case: collect(context, case),
-            before=lambda case=case: shutil.rmtree(
-                static_root(context, case), ignore_errors=True
-            ),
+            before=lambda case=case: start_cold(static_root(context, case)),
         )
         rerun[case] = median_seconds(
             context.runs, lambda case=case: collect(context, case)
