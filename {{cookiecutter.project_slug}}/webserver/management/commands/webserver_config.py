@@ -74,6 +74,9 @@ class Command(BaseCommand):
         except ImproperlyConfigured as error:
             raise CommandError(error) from error
         config = render_to_string(f"webserver/{options['server']}.conf", context)
+        # One final newline, as editors and pre-commit's end-of-file-fixer
+        # leave a file (the template's closing tag adds a blank line).
+        config = config.rstrip("\n") + "\n"
         if options["output"] is None:
             self.stdout.write(config, ending="")
             return
