@@ -1,6 +1,7 @@
 """Finish the generated project: prune, create directories, record the template for
-cruft, write .env, then with a Python that has the project's dependencies, collect
-static files, create the local database and write the web server config.
+cruft, write .env, lock the dependencies (uv projects), then with a Python that has
+the project's dependencies, collect static files, create the local database and
+write the web server config.
 
 When cruft runs this hook to render the template in a temporary directory (for
 ``cruft update`` or ``cruft diff``, which compare two renders), only pruning and
@@ -90,6 +91,10 @@ TEMPORARY_DIRECTORY_NAME = re.compile(r"tmp[a-z0-9_]{8}")
 # Variables that would point git elsewhere than the template checkout.
 GIT_LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
 INSTALL_TARGET = ".[dev]"
+LOCK_FILE = "uv.lock"
+UV_LOCK = "uv lock"
+UV_SYNC = "uv sync    # writes uv.lock if it is missing, creates .venv"
+UV_INSTALL = "python -m pip install uv    # or see https://docs.astral.sh/uv/"
 COMMAND_TIMEOUT = 900  # seconds; a dependency install on a slow network
 
 
@@ -321,8 +326,22 @@ def run(command, cwd, fix, env=None):
     return result
 
 
+def find_uv(environ=os.environ):
+    """uv's executable: the one running us (uv run and uvx set UV), or on PATH."""
+    running = environ.get("UV")
+    if running and Path(running).is_file():
+        return running
+    return shutil.which("uv")
+
+
+def uses_uv(answers):
+    return answers["package_manager"] == "uv"
+
+
 def install_commands(answers):
     """What a person runs to build the environment, shown when a step fails."""
+    if uses_uv(answers):
+        return [UV_SYNC]
     python = venv_python(Path(VENV))
     return [
         f"python{python_floor(answers)} -m venv {VENV}",
@@ -330,16 +349,38 @@ def install_commands(answers):
     ]
 
 
+def lock_dependencies(project, answers):
+    """uv.lock for a uv project: every dependency pinned, for every platform."""
+    if not setup_enabled(answers):
+        raise Skipped("environment set-up is off", [UV_LOCK])
+    uv = find_uv()
+    if uv is None:
+        raise Unfinished("uv is not installed here", [UV_INSTALL, UV_LOCK])
+    # Without an interpreter new enough at hand, uv fetches one (with network).
+    base = find_python(python_floor(answers))
+    request = ["--python", base] if base else []
+    run([uv, "lock", "--quiet", *request], project, [UV_LOCK])
+    packages = (project / LOCK_FILE).read_text().count("\n[[package]]")
+    return f"{LOCK_FILE} pins {packages} packages"
+
+
 def create_environment(project, answers, uv=None):
-    """Create .venv (with uv when it is on PATH) and install the project into it."""
+    """Create .venv and install the project into it: uv sync for a uv project,
+    else pip (through uv when it is on PATH, for speed)."""
     fix = install_commands(answers)
     venv = project / VENV
     python = venv_python(venv)
+    floor = python_floor(answers)
+    base = find_python(floor)
+    if uses_uv(answers):
+        if uv is None:
+            raise Unfinished("uv is not installed here", [UV_INSTALL, *fix])
+        # uv also finds (or, with network, fetches) a Python new enough itself.
+        request = ["--python", base] if base else []
+        run([uv, "sync", "--locked", "--quiet", *request], project, fix)
+        return python
     if not python.exists():
-        floor = python_floor(answers)
-        base = find_python(floor)
         if uv:
-            # uv also finds (or, with network, fetches) a Python new enough itself.
             request = base or f">={floor}"
             run([uv, "venv", "--quiet", "--python", request, venv], project, fix)
         elif base:
@@ -371,7 +412,7 @@ def project_python(project, answers):
             f"{reason}, and environment set-up is off", install_commands(answers)
         )
     print(f"      {reason}: installing the project into {VENV}...", flush=True)
-    python = create_environment(project, answers, uv=shutil.which("uv"))
+    python = create_environment(project, answers, uv=find_uv())
     return python, f"installed into {VENV}"
 
 
@@ -722,8 +763,14 @@ class Steps:
         print("\n".join(lines), file=self.out, flush=True)
 
 
-def next_commands(project, python):
+def next_commands(project, python, answers):
     commands = [f"cd {project.name}"]
+    if uses_uv(answers):
+        # uv run syncs .venv with uv.lock first, creating it if need be.
+        return commands + [
+            "uv run python manage.py runserver    # then open http://127.0.0.1:8000/",
+            "uv run pytest",
+        ]
     if python is None or Path(python).is_relative_to(project / VENV):
         commands.append(
             r".venv\Scripts\activate"
@@ -751,6 +798,8 @@ def main():
         "Record the template for cruft updates", record_template, project, answers
     )
     steps.run("Write .env", write_env_file, project)
+    if uses_uv(answers):
+        steps.run("Lock dependencies with uv", lock_dependencies, project, answers)
     found = steps.run(
         "Find a Python that runs the project", project_python, project, answers
     )
@@ -764,7 +813,7 @@ def main():
         python,
         answers,
     )
-    steps.summary(next_commands(project, python))
+    steps.summary(next_commands(project, python, answers))
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ RESERVED_MODULES = frozenset(
 )
 
 BOOLEAN_ANSWERS = ("use_upload_example", "set_up_environment")
+PACKAGE_MANAGERS = ("pip", "uv")
 WEB_SERVERS = ("nginx", "apache", "none")
 STATIC_STORAGES = ("whitenoise", "web_server", "s3", "gcs", "azure")
 MEDIA_STORAGES = ("local", "s3", "gcs", "azure")
@@ -100,6 +101,8 @@ def problems(answers):
     lines = sorted(answers.get("_django_lines", {}))
     if answers.get("django_version") not in lines:
         check("django_version", f"must be one of {', '.join(lines)}")
+    if answers.get("package_manager") not in PACKAGE_MANAGERS:
+        check("package_manager", f"must be one of {', '.join(PACKAGE_MANAGERS)}")
     if answers.get("web_server") not in WEB_SERVERS:
         check("web_server", f"must be one of {', '.join(WEB_SERVERS)}")
     if answers.get("static_storage") not in STATIC_STORAGES:

@@ -27,7 +27,9 @@ STATIC_STORAGES = ("whitenoise", "web_server", "s3", "gcs", "azure")
 MEDIA_STORAGES = ("local", "s3", "gcs", "azure")
 
 
-def answer_set(django, uploads, web_server, static="whitenoise", media="local"):
+def answer_set(
+    django, uploads, web_server, static="whitenoise", media="local", manager="pip"
+):
     name = f"django-{django}-{'uploads' if uploads else 'no-uploads'}-{web_server}"
     answers = {
         "django_version": django,
@@ -37,6 +39,9 @@ def answer_set(django, uploads, web_server, static="whitenoise", media="local"):
     if (static, media) != (STATIC_STORAGES[0], MEDIA_STORAGES[0]):
         name += f"-static-{static}-media-{media}"
         answers.update(static_storage=static, media_storage=media)
+    if manager != "pip":
+        name += f"-{manager}"
+        answers.update(package_manager=manager)
     return name, answers
 
 
@@ -59,12 +64,22 @@ STORAGE_SETS.update(
     answer_set("5.2", True, server, "web_server", media)
     for media, server in zip(MEDIA_STORAGES, itertools.cycle(WEB_SERVERS[:2]))
 )
+# uv instead of pip changes pyproject.toml, the README and the workflow only:
+# each Django line once, and once with the storages that add dependencies.
+UV_SETS = dict(
+    [
+        answer_set("5.2", True, "nginx", manager="uv"),
+        answer_set("6.1", False, "none", manager="uv"),
+        answer_set("5.2", True, "apache", "s3", "gcs", manager="uv"),
+    ]
+)
 ANSWER_SETS = {
     **dict(
         answer_set(*values)
         for values in itertools.product(DJANGO_LINES, (True, False), WEB_SERVERS)
     ),
     **STORAGE_SETS,
+    **UV_SETS,
 }
 # Booting is slower: these cover every value of every option but storage, and
 # every Django line with and without the upload app.

@@ -5,6 +5,7 @@ hook run again over a project in use."""
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -170,6 +171,60 @@ def test_fresh_environment_from_the_declared_dependencies(
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     print(output)  # the hook's timings, for -s runs
+
+
+@pytest.mark.slow
+def test_a_uv_project_gets_a_lock_and_a_venv_synced_from_it(bare_python, tmp_path):
+    """Django absent: the hook writes uv.lock, builds .venv with uv sync from it,
+    and collects static files with that .venv."""
+    assert shutil.which("uv"), "the template's test dependencies include uv"
+
+    result, output = generate(bare_python, tmp_path, "package_manager=uv")
+
+    assert result.returncode == 0, output
+    assert re.search(r"\[ok\] Lock dependencies with uv .*uv\.lock pins \d+", output)
+    assert "[ok] Find a Python that runs the project" in output, output
+    project = tmp_path / "my_site"
+    assert (project / "staticfiles" / "staticfiles.json").is_file(), output
+    assert "uv run python manage.py runserver" in output
+    assert "source .venv/bin/activate" not in output
+    # .venv holds the versions uv.lock pins, and the lock matches pyproject.toml.
+    lock = (project / "uv.lock").read_text()
+    pinned = re.search(r'name = "django"\nversion = "([^"]+)"', lock).group(1)
+    venv_python = project / ".venv" / "bin" / "python"
+    installed = subprocess.run(
+        [str(venv_python), "-c", "import django; print(django.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert installed == pinned
+    check = subprocess.run(
+        ["uv", "lock", "--check", "--offline"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_uv_project_without_network_says_to_lock_and_sync(bare_python, tmp_path):
+    closed, variables = offline(tmp_path)
+
+    result, output = generate(
+        bare_python, tmp_path / "out", "package_manager=uv", **variables
+    )
+
+    assert result.returncode == 0, output
+    assert "[FAILED] Lock dependencies with uv" in output
+    assert "[FAILED] Find a Python that runs the project" in output
+    fixes = output.partition("run these in it:")[2]
+    assert "  uv lock\n" in fixes
+    assert "  uv sync    # writes uv.lock" in fixes
+    project = tmp_path / "out" / "my_site"
+    assert not (project / "uv.lock").exists()
+    assert (project / ".env").is_file()
 
 
 def project_files(project):

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -373,6 +374,7 @@ def test_set_up_on_builds_venv_with_uv_when_available(
     hook, answers, tmp_path, recorded_commands, monkeypatch
 ):
     monkeypatch.setattr(hook.shutil, "which", lambda name: f"/bin/{name}")
+    monkeypatch.delenv("UV", raising=False)
     monkeypatch.delenv(hook.SKIP_SETUP_VARIABLE, raising=False)
 
     python, _ = hook.project_python(tmp_path, answers)
@@ -431,6 +433,105 @@ def test_uv_is_asked_for_a_python_new_enough_when_path_has_none(
         "--python",
         ">=3.12",
         str(tmp_path / ".venv"),
+    ]
+
+
+# --- uv projects: uv.lock and uv sync --------------------------------------------
+
+
+@pytest.fixture
+def uv_answers(answers):
+    return {**answers, "package_manager": "uv"}
+
+
+def test_uv_is_the_one_running_us_or_the_one_on_path(hook, tmp_path, monkeypatch):
+    running = tmp_path / "uv"
+    running.touch()
+    monkeypatch.setattr(hook.shutil, "which", lambda name: f"/bin/{name}")
+
+    assert hook.find_uv({"UV": str(running)}) == str(running)
+    assert hook.find_uv({"UV": str(tmp_path / "gone")}) == "/bin/uv"
+    assert hook.find_uv({}) == "/bin/uv"
+
+
+def test_lock_writes_uv_lock_with_uv(hook, uv_answers, tmp_path, monkeypatch):
+    """A real uv lock: every package pinned, for the Python floor upward."""
+    uv = Path(sys.executable).with_name("uv")
+    monkeypatch.setenv("UV", str(uv))
+    monkeypatch.delenv(hook.SKIP_SETUP_VARIABLE, raising=False)
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "p"\nversion = "1"\nrequires-python = ">=3.10"\n'
+        'dependencies = ["django>=5.2,<5.3"]\n'
+    )
+
+    detail = hook.lock_dependencies(tmp_path, uv_answers)
+
+    lock = (tmp_path / "uv.lock").read_text()
+    assert 'requires-python = ">=3.10"' in lock
+    assert re.search(r'name = "django"\nversion = "5\.2\.\d+"', lock)
+    assert re.fullmatch(r"uv\.lock pins \d+ packages", detail)
+
+
+def test_lock_is_skipped_with_the_command_when_set_up_is_off(
+    hook, uv_answers, tmp_path, recorded_commands
+):
+    with pytest.raises(hook.Skipped) as skipped:
+        hook.lock_dependencies(tmp_path, {**uv_answers, "set_up_environment": False})
+
+    assert skipped.value.fix == ["uv lock"]
+    assert recorded_commands == []
+
+
+def test_lock_without_uv_says_how_to_get_it(
+    hook, uv_answers, tmp_path, recorded_commands, monkeypatch
+):
+    monkeypatch.setattr(hook, "find_uv", lambda: None)
+    monkeypatch.delenv(hook.SKIP_SETUP_VARIABLE, raising=False)
+
+    with pytest.raises(hook.Unfinished) as unfinished:
+        hook.lock_dependencies(tmp_path, uv_answers)
+
+    assert "uv is not installed here" in str(unfinished.value)
+    assert unfinished.value.fix[0].startswith("python -m pip install uv")
+    assert unfinished.value.fix[1] == "uv lock"
+
+
+def test_uv_projects_build_venv_with_uv_sync_from_the_lock(
+    hook, uv_answers, tmp_path, recorded_commands
+):
+    python = hook.create_environment(tmp_path, uv_answers, uv="/bin/uv")
+
+    assert python == tmp_path / ".venv" / "bin" / "python"
+    assert recorded_commands == [
+        ["/bin/uv", "sync", "--locked", "--quiet", "--python", sys.executable]
+    ]
+
+
+def test_uv_projects_without_uv_are_told_to_install_it(
+    hook, uv_answers, tmp_path, recorded_commands
+):
+    with pytest.raises(hook.Unfinished) as unfinished:
+        hook.create_environment(tmp_path, uv_answers, uv=None)
+
+    assert unfinished.value.fix[0].startswith("python -m pip install uv")
+    assert unfinished.value.fix[1].startswith("uv sync")
+    assert recorded_commands == []
+
+
+def test_next_commands_follow_the_package_manager(hook, answers, uv_answers, tmp_path):
+    project = tmp_path / "my_site"
+    venv_python = project / ".venv" / "bin" / "python"
+
+    assert hook.next_commands(project, venv_python, answers) == [
+        "cd my_site",
+        "source .venv/bin/activate",
+        "python manage.py runserver    # then open http://127.0.0.1:8000/",
+        "pytest",
+    ]
+    assert hook.next_commands(project, venv_python, uv_answers) == [
+        "cd my_site",
+        "uv run python manage.py runserver    # then open http://127.0.0.1:8000/",
+        "uv run pytest",
     ]
 
 
@@ -571,14 +672,15 @@ def test_steps_report_failures_keep_going_and_gather_fixes(hook):
     assert "The project is complete; run these in it:" in report
 
 
-def test_next_commands_activate_the_venv_only_when_there_is_one(hook, tmp_path):
+def test_next_commands_activate_the_venv_only_when_there_is_one(
+    hook, answers, tmp_path
+):
     venv_python = tmp_path / ".venv" / "bin" / "python"
+    activate = "source .venv/bin/activate"
 
-    assert "source .venv/bin/activate" in hook.next_commands(tmp_path, venv_python)
-    assert "source .venv/bin/activate" in hook.next_commands(tmp_path, None)
-    assert "source .venv/bin/activate" not in hook.next_commands(
-        tmp_path, Path(sys.executable)
-    )
+    assert activate in hook.next_commands(tmp_path, venv_python, answers)
+    assert activate in hook.next_commands(tmp_path, None, answers)
+    assert activate not in hook.next_commands(tmp_path, Path(sys.executable), answers)
 
 
 def test_web_server_config_is_written_for_the_deploy_layout(

@@ -55,6 +55,10 @@ def test_bad_slugs(hook, slug, rule):
         ({"project_name": 7}, "project_name 7 must be text."),
         ({"description": "tab\there"}, "description 'tab\\there' must be a single"),
         ({"django_version": "4.2"}, "django_version '4.2' must be one of 5.2, 6.1."),
+        (
+            {"package_manager": "poetry"},
+            "package_manager 'poetry' must be one of pip, uv.",
+        ),
         ({"use_upload_example": "yes"}, "use_upload_example 'yes' must be yes or no"),
         ({"set_up_environment": None}, "set_up_environment None must be yes or no"),
         (

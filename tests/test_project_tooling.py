@@ -7,7 +7,8 @@ project, with the `env:` the workflow, job and step declare and what earlier
 steps wrote to $GITHUB_ENV. The `uses:` steps stand in as follows: checkout is
 the copy (a git repository, as a checkout is), setup-python is a fresh virtual
 environment of a Python the matrix allows, first in PATH, and cache has nothing
-to do."""
+to do; setup-uv is uv from the test extra, on PATH, with UV_PYTHON naming that
+Python (uv sync then builds .venv from uv.lock, as on GitHub)."""
 
 import os
 import re
@@ -40,11 +41,19 @@ TOOLING_SETS = [
     "django-5.2-uploads-nginx-static-gcs-media-s3",
     "django-5.2-uploads-none-static-azure-media-gcs",
     "django-5.2-uploads-apache-static-web_server-media-azure",
+    "django-6.1-no-uploads-none-uv",
+    "django-5.2-uploads-apache-static-s3-media-gcs-uv",
 ]
 WORKFLOW = Path(".github", "workflows", "ci.yml")
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 # The actions the workflow may use, and what stands in for each here.
-KNOWN_ACTIONS = {"actions/checkout", "actions/setup-python", "actions/cache"}
+KNOWN_ACTIONS = {
+    "actions/checkout",
+    "actions/setup-python",
+    "actions/cache",
+    "astral-sh/setup-uv",
+}
+SETUP_ACTIONS = ("actions/setup-python@", "astral-sh/setup-uv@")
 # GitHub's default shell on Linux runners.
 BASH = ["bash", "--noprofile", "--norc", "-eo", "pipefail"]
 TOOLS = Path(sys.executable).parent  # where the test extra puts its commands
@@ -101,11 +110,16 @@ def actionlint(path, cwd):
     )
 
 
-def git_repository(source, destination):
+def git_repository(source, destination, lock_python=None):
     """A copy of a generated project as a clone of it has it, after a first
     commit of everything: in git, and without what git ignores (.env, the
-    database, collected static files)."""
+    database, collected static files). ``lock_python``: with the uv.lock the
+    post-generation hook writes for a uv project (the test renders skip it),
+    locked with that interpreter (uv would fetch one it cannot find)."""
     shutil.copytree(source, destination, symlinks=True)
+    if lock_python:
+        locked = run([tool("uv"), "lock", "--python", lock_python], cwd=destination)
+        assert locked.returncode == 0, locked.stderr
     git(destination, "init", "--quiet")
     git(destination, "add", "--all")
     git(destination, "clean", "-fdX", "--quiet")
@@ -139,7 +153,10 @@ def test_ruff_targets_the_django_lines_python_floor(project, name):
 
     assert pyproject["project"]["requires-python"] == f">={floor}"
     assert pyproject["tool"]["ruff"]["target-version"] == f"py{floor.replace('.', '')}"
-    dev = pyproject["project"]["optional-dependencies"]["dev"]
+    if ANSWER_SETS[name].get("package_manager") == "uv":
+        dev = pyproject["dependency-groups"]["dev"]
+    else:
+        dev = pyproject["project"]["optional-dependencies"]["dev"]
     assert {re.split(r"[<>=!~\[ ]", item)[0] for item in dev} >= {
         "pre-commit",
         "pytest",
@@ -273,7 +290,7 @@ def test_the_workflow_runs_on_push_and_pull_requests_from_the_python_floor(
         step["with"]["python-version"]
         for job in workflow["jobs"].values()
         for step in job["steps"]
-        if step.get("uses", "").startswith("actions/setup-python@")
+        if step.get("uses", "").startswith(SETUP_ACTIONS)
     ]
     assert setups == [floor, "${{ matrix.python-version }}"]
     # The README says which Pythons CI runs.
@@ -319,6 +336,8 @@ class Runner:
         self.pre_commit_home = pre_commit_home
         self.tmp_path = tmp_path
         self.ran = []
+        self.setup_uv = {}  # the variables setup-uv gives the steps after it
+        self.path = [python.parent]  # what setup-python and setup-uv put on PATH
 
     def job(self, job_id, matrix=None):
         job = self.workflow["jobs"][job_id]
@@ -330,11 +349,15 @@ class Runner:
             if "uses" in step:
                 action = step["uses"].partition("@")[0]
                 assert action in KNOWN_ACTIONS, f"no stand-in for {step['uses']}"
-                if action == "actions/setup-python":
+                if action in {"actions/setup-python", "astral-sh/setup-uv"}:
                     self.check_python(step["with"]["python-version"], matrix)
+                if action == "astral-sh/setup-uv":
+                    self.path.append(Path(tool("uv")).parent)
+                    self.setup_uv = {"UV_PYTHON": str(self.python)}
                 continue
             environment = clean_environment(
-                PATH=f"{self.python.parent}{os.pathsep}{os.environ['PATH']}",
+                PATH=os.pathsep.join(map(str, [*self.path, os.environ["PATH"]])),
+                **self.setup_uv,
                 CI="true",
                 GITHUB_ACTIONS="true",
                 GITHUB_ENV=str(github_env),
@@ -386,11 +409,11 @@ class Runner:
         return values
 
 
-def virtual_environment(python, project, destination):
-    """A fresh environment with pip, as setup-python gives, with the project's
-    declared dependencies already there (from uv's cache, as the other tests
-    install them): the workflow's own pip install then has only the project
-    itself to build and install."""
+def virtual_environment(python, destination, project=None):
+    """A fresh environment with pip, as setup-python gives. With ``project``,
+    its declared dependencies are already there (from uv's cache, as the other
+    tests install them): the workflow's own pip install then has only the
+    project itself to build and install."""
     uv = [sys.executable, "-m", "uv"]
     subprocess.run(
         [*uv, "venv", "--quiet", "--seed", "--python", python, destination],
@@ -399,13 +422,14 @@ def virtual_environment(python, project, destination):
         timeout=300,
     )
     venv_python = destination / "bin" / "python"
-    subprocess.run(
-        [*uv, "pip", "install", "--quiet", "--compile-bytecode", "--python"]
-        + [venv_python, "-r", project / "pyproject.toml", "--extra", "dev"],
-        check=True,
-        capture_output=True,
-        timeout=900,
-    )
+    if project is not None:
+        subprocess.run(
+            [*uv, "pip", "install", "--quiet", "--compile-bytecode", "--python"]
+            + [venv_python, "-r", project / "pyproject.toml", "--extra", "dev"],
+            check=True,
+            capture_output=True,
+            timeout=900,
+        )
     return venv_python
 
 
@@ -416,6 +440,8 @@ RUN_SETS = {
     # The project's suite under these answers runs in tests/test_storage_pairs.py
     # (every storage pair), so here it is left out to save a quarter of a minute.
     "django-5.2-uploads-apache-static-s3-media-azure": {"Tests"},
+    # uv sync from uv.lock, then uv run for every command, on the newer line.
+    "django-6.1-no-uploads-none-uv": set(),
 }
 
 
@@ -427,8 +453,13 @@ def test_the_workflow_runs_and_passes(bake, run_name, tmp_path, pre_commit_home)
     base = find_python(floor)
     if base is None:
         skip_or_fail(f"Django {answers['django_version']} needs Python {floor}+")
-    workspace = git_repository(bake(**answers), tmp_path / "workspace")
-    python = virtual_environment(base, workspace, tmp_path / "venv")
+    uv = answers.get("package_manager") == "uv"
+    workspace = git_repository(
+        bake(**answers), tmp_path / "workspace", lock_python=base if uv else None
+    )
+    # A uv project's test job builds its own .venv from uv.lock (uv sync).
+    project = None if uv else workspace
+    python = virtual_environment(base, tmp_path / "venv", project)
     workflow = load_workflow(workspace)
     skipped = RUN_SETS[run_name]
     if skipped:
@@ -450,6 +481,10 @@ def test_the_workflow_runs_and_passes(bake, run_name, tmp_path, pre_commit_home)
         "System check identified no issues"
         in (outputs["Deployment checklist (production settings)"])
     )
+    if uv:
+        assert (workspace / ".venv").is_dir()
+        # UV_LOCKED: CI used the lock as committed (git add stages it all).
+        assert git(workspace, "status", "--porcelain", "uv.lock") == "A  uv.lock"
     manifest = workspace / "staticfiles" / "staticfiles.json"
     if answers.get("static_storage") in {"s3", "gcs", "azure"}:
         assert not manifest.exists()  # nothing built, nothing uploaded

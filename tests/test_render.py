@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from importlib.metadata import version
 
 import environ
@@ -136,6 +137,32 @@ def test_pyproject_pins_the_chosen_django_line(project, answers):
     assert f'"django>={version},<{major}.{int(minor) + 1}"' in text
     floor = {"5.2": "3.10", "6.1": "3.12"}[version]
     assert f'requires-python = ">={floor}"' in text
+
+
+def test_dependencies_and_commands_follow_the_package_manager(project, answers):
+    """uv: a dev dependency group, uv sync and uv run; pip: a dev extra and pip."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    readme = (project / "README.md").read_text()
+    workflow = (project / ".github" / "workflows" / "ci.yml").read_text()
+    steps = re.findall(r"^\s+run: (.*)$", workflow, re.MULTILINE)
+    manage = [step for step in steps if "manage.py" in step]
+    assert len(manage) == 3  # makemigrations, collectstatic, check --deploy
+    if answers.get("package_manager") == "uv":
+        assert "optional-dependencies" not in pyproject["project"]
+        assert "pytest-django>=4.9" in pyproject["dependency-groups"]["dev"]
+        assert "uv sync" in steps
+        assert all(step.startswith("uv run python ") for step in manage)
+        assert "uv run pytest" in readme
+        assert "uv sync --locked --no-dev" in readme  # the deploy step
+        assert '-e ".[dev]"' not in readme + workflow
+    else:
+        assert "dependency-groups" not in pyproject
+        extras = pyproject["project"]["optional-dependencies"]
+        assert "pytest-django>=4.9" in extras["dev"]
+        assert 'python -m pip install -e ".[dev]"' in steps
+        assert all(step.startswith("python manage.py") for step in manage)
+        assert "uv run" not in readme + workflow
+        assert "uv.lock" not in workflow
 
 
 def test_directories_exist_and_are_kept_or_ignored_in_git(project):
