@@ -2,8 +2,6 @@
 
 import importlib.util
 import os
-import subprocess
-import sys
 
 import pytest
 from cookiecutter.environment import StrictEnvironment
@@ -14,7 +12,9 @@ from support import (
     TEMPLATE_DIR,
     Booted,
     find_python,
+    install,
     skip_or_fail,
+    uv,
 )
 
 # Independent of each other and the longest tests: spread over the workers.
@@ -57,32 +57,6 @@ def bake(cookies_session):
         return baked[key]
 
     return bake
-
-
-def uv(*arguments):
-    subprocess.run(
-        [sys.executable, "-m", "uv", *map(str, arguments)],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
-def install(python, pyproject, *options):
-    """Install what ``pyproject`` declares into ``python``'s environment, with
-    bytecode compiled once here rather than by every process the tests start
-    (or by none of them, where PYTHONDONTWRITEBYTECODE is set)."""
-    uv(
-        "pip",
-        "install",
-        "--compile-bytecode",
-        "--python",
-        python,
-        "-r",
-        pyproject,
-        *options,
-    )
 
 
 @pytest.fixture(scope="session")

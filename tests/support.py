@@ -90,6 +90,19 @@ BOOT_SETS = [
     "django-6.1-no-uploads-nginx",
 ]
 PYTHON_FLOORS = {"5.2": (3, 10), "6.1": (3, 12)}
+# What .cruft.json tells cruft never to touch: secrets, data, build output and
+# the web server config people edit.
+CRUFT_SKIP = [
+    ".env",
+    ".venv",
+    "db.sqlite3",
+    "deploy/apache.conf",
+    "deploy/nginx.conf",
+    "media",
+    "staticfiles",
+    "staticfiles.next",
+    "staticfiles.old",
+]
 
 
 def skip_or_fail(reason):
@@ -291,3 +304,29 @@ def commit_all(directory, message):
     git(directory, "add", "--all")
     git(directory, "commit", "--quiet", "--allow-empty", "-m", message)
     return git(directory, "rev-parse", "HEAD")
+
+
+def uv(*arguments):
+    subprocess.run(
+        [sys.executable, "-m", "uv", *map(str, arguments)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def install(python, pyproject, *options):
+    """Install what ``pyproject`` declares into ``python``'s environment, with
+    bytecode compiled once here rather than by every process the tests start
+    (or by none of them, where PYTHONDONTWRITEBYTECODE is set)."""
+    uv(
+        "pip",
+        "install",
+        "--compile-bytecode",
+        "--python",
+        python,
+        "-r",
+        pyproject,
+        *options,
+    )

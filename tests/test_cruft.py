@@ -13,6 +13,7 @@ import time
 import pytest
 
 from support import (
+    CRUFT_SKIP,
     GIT_ENVIRONMENT,
     TEMPLATE_DIR,
     commit_all,
@@ -24,17 +25,6 @@ from support import (
 GENERATORS = ("cookiecutter", "cruft")
 SLUG = "my_site"
 PROJECT = "{{cookiecutter.project_slug}}"
-SKIPPED = [
-    ".env",
-    ".venv",
-    "db.sqlite3",
-    "deploy/apache.conf",
-    "deploy/nginx.conf",
-    "media",
-    "staticfiles",
-    "staticfiles.next",
-    "staticfiles.old",
-]
 # The user's edits: one to a file the template changes too, one to a file it
 # leaves alone.
 YOUR_README_LINE = "Our deploy notes live in the wiki."
@@ -137,7 +127,7 @@ def use(project):
 def yours(project):
     """Every file of the project's own data and build output, with its bytes."""
     found = {}
-    for name in SKIPPED:
+    for name in CRUFT_SKIP:
         path = project / name
         paths = sorted(path.rglob("*")) if path.is_dir() else [path]
         for each in paths:
@@ -219,7 +209,7 @@ def test_cookiecutter_records_what_cruft_create_records(story):
     by_cookiecutter = dict(story["cookiecutter"]["cruft_json"])
     by_cruft = story["cruft"]["cruft_json"]
 
-    assert by_cookiecutter.pop("skip") == SKIPPED
+    assert by_cookiecutter.pop("skip") == CRUFT_SKIP
     assert by_cookiecutter == by_cruft
     assert by_cruft["template"] == str(story["template"])
     assert by_cruft["commit"] == story["first"]

@@ -28,7 +28,9 @@ from support import (
     TEMPLATE_DIR,
     find_python,
     git,
+    install,
     skip_or_fail,
+    uv,
 )
 
 # Every value of every option that changes the tooling: both Django lines
@@ -414,22 +416,10 @@ def virtual_environment(python, destination, project=None):
     its declared dependencies are already there (from uv's cache, as the other
     tests install them): the workflow's own pip install then has only the
     project itself to build and install."""
-    uv = [sys.executable, "-m", "uv"]
-    subprocess.run(
-        [*uv, "venv", "--quiet", "--seed", "--python", python, destination],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    uv("venv", "--quiet", "--seed", "--python", python, destination)
     venv_python = destination / "bin" / "python"
     if project is not None:
-        subprocess.run(
-            [*uv, "pip", "install", "--quiet", "--compile-bytecode", "--python"]
-            + [venv_python, "-r", project / "pyproject.toml", "--extra", "dev"],
-            check=True,
-            capture_output=True,
-            timeout=900,
-        )
+        install(venv_python, project / "pyproject.toml", "--extra", "dev")
     return venv_python
 
 
@@ -453,12 +443,12 @@ def test_the_workflow_runs_and_passes(bake, run_name, tmp_path, pre_commit_home)
     base = find_python(floor)
     if base is None:
         skip_or_fail(f"Django {answers['django_version']} needs Python {floor}+")
-    uv = answers.get("package_manager") == "uv"
+    uses_uv = answers.get("package_manager") == "uv"
     workspace = git_repository(
-        bake(**answers), tmp_path / "workspace", lock_python=base if uv else None
+        bake(**answers), tmp_path / "workspace", lock_python=base if uses_uv else None
     )
     # A uv project's test job builds its own .venv from uv.lock (uv sync).
-    project = None if uv else workspace
+    project = None if uses_uv else workspace
     python = virtual_environment(base, tmp_path / "venv", project)
     workflow = load_workflow(workspace)
     skipped = RUN_SETS[run_name]
@@ -481,7 +471,7 @@ def test_the_workflow_runs_and_passes(bake, run_name, tmp_path, pre_commit_home)
         "System check identified no issues"
         in (outputs["Deployment checklist (production settings)"])
     )
-    if uv:
+    if uses_uv:
         assert (workspace / ".venv").is_dir()
         # UV_LOCKED: CI used the lock as committed (git add stages it all).
         assert git(workspace, "status", "--porcelain", "uv.lock") == "A  uv.lock"
