@@ -44,13 +44,14 @@ STATIC_PUBLISHING_PATHS = (
     "cloud_storage/test_static.py",
 )
 MEDIA_IN_BUCKET_PATHS = ("cloud_storage/test_media.py",)
-# What builds compressed static files in STATIC_ROOT for serving from there,
-# and swaps them in whole (config/management: collect aside, then swap).
+# What builds hashed, compressed static files in STATIC_ROOT for serving from
+# there (files/storage.py and what it uses).
 STATIC_ON_DISK_PATHS = (
-    "config/management",
-    "config/static_storage.py",
+    "files/build.py",
+    "files/compression.py",
+    "files/storage.py",
+    "files/writing.py",
     "tests/static_sources.py",
-    "tests/test_collectstatic.py",
     "tests/test_static_storage.py",
 )
 WEB_SERVER_TEMPLATES = "webserver/templates/webserver"
@@ -78,8 +79,6 @@ CRUFT_SKIP = (
     "deploy/nginx.conf",
     "media",
     "staticfiles",
-    "staticfiles.next",
-    "staticfiles.old",
 )
 # What cookiecutter adds to the context that names places on this machine;
 # cruft's own .cruft.json has none of them.

@@ -22,15 +22,18 @@ DESCRIPTION_MAX_LENGTH = 300
 # with one of these names shadows it when the parent directory is on sys.path.
 RESERVED_MODULES = frozenset(
     {
+        "cloud_storage",
         "config",
         "django",
         "environ",
+        "files",
         "gunicorn",
         "manage",
         "pytest",
         "pytest_django",
         "tests",
         "uploads",
+        "webserver",
         "whitenoise",
     }
 )

@@ -100,8 +100,6 @@ CRUFT_SKIP = [
     "deploy/nginx.conf",
     "media",
     "staticfiles",
-    "staticfiles.next",
-    "staticfiles.old",
 ]
 
 

@@ -463,7 +463,7 @@ def test_no_input_takes_key_value_answers(cookiecutter, repository_root):
     for pruned in ("cloud_storage/gcs.py", "cloud_storage/azure.py"):
         assert not (project / pruned).exists(), pruned
     # Static files go to the bucket: no on-disk static storage.
-    assert not (project / "config" / "static_storage.py").exists()
+    assert not (project / "files" / "storage.py").exists()
     assert "static files go to the bucket when you deploy" in output
 
 

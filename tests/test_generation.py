@@ -472,12 +472,11 @@ def use(project, files, edits, deleted):
 def snapshot(project):
     """Each path's mode and bytes (or link target), but for build output:
     staticfiles/ (STATIC_ROOT, collectstatic rebuilds it from static/, which
-    people edit) and its staging copy staticfiles.next/, and __pycache__/
-    (Python's, for the .py files people edit)."""
+    people edit) and __pycache__/ (Python's, for the .py files people edit)."""
     state = {}
     for path in project.rglob("*"):
         parts = path.relative_to(project).parts
-        if parts[0] in ("staticfiles", "staticfiles.next") or "__pycache__" in parts:
+        if parts[0] == "staticfiles" or "__pycache__" in parts:
             continue
         if path.is_symlink():
             content = os.readlink(path)

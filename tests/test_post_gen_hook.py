@@ -82,10 +82,11 @@ CLOUD_STORAGE_FILES = (
     "test_static.py",
 )
 STATIC_ON_DISK_FILES = (
-    "config/management/commands/collectstatic.py",
-    "config/static_storage.py",
+    "files/build.py",
+    "files/compression.py",
+    "files/storage.py",
+    "files/writing.py",
     "tests/static_sources.py",
-    "tests/test_collectstatic.py",
     "tests/test_static_storage.py",
 )
 

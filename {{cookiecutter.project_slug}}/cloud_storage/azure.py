@@ -3,11 +3,11 @@
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 {%- endif %}
 from storages.backends.azure_storage import AzureStorage
-{% if cookiecutter.media_storage == "azure" %}
-from config.media_types import media_headers
+{% if cookiecutter.static_storage == "azure" %}
+from files.caching import cache_control
 {%- endif %}
-{%- if cookiecutter.static_storage == "azure" %}
-from config.static_caching import cache_control
+{%- if cookiecutter.media_storage == "azure" %}
+from files.media_types import media_headers
 {%- endif %}
 {%- if cookiecutter.media_storage == "azure" %}
 

@@ -9,11 +9,11 @@ import base64
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 {%- endif %}
 from storages.backends.gcloud import GoogleCloudStorage
-{% if cookiecutter.media_storage == "gcs" %}
-from config.media_types import media_headers
+{% if cookiecutter.static_storage == "gcs" %}
+from files.caching import cache_control
 {%- endif %}
-{%- if cookiecutter.static_storage == "gcs" %}
-from config.static_caching import cache_control
+{%- if cookiecutter.media_storage == "gcs" %}
+from files.media_types import media_headers
 {%- endif %}
 {%- if cookiecutter.media_storage == "gcs" %}
 

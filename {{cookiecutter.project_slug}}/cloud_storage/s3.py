@@ -7,11 +7,11 @@ with ACLs disabled (S3's default) work.
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 {%- endif %}
 from storages.backends.s3 import S3Storage
-{% if cookiecutter.media_storage == "s3" %}
-from config.media_types import media_headers
+{% if cookiecutter.static_storage == "s3" %}
+from files.caching import cache_control
 {%- endif %}
-{%- if cookiecutter.static_storage == "s3" %}
-from config.static_caching import cache_control
+{%- if cookiecutter.media_storage == "s3" %}
+from files.media_types import media_headers
 {%- endif %}
 {%- if cookiecutter.media_storage == "s3" %}
 

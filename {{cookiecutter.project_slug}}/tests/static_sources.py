@@ -1,14 +1,12 @@
 """A small tree of static sources, and collectstatic over it alone, for the tests
-of production's static storage and of the collectstatic command."""
-
-import os
+of production's static storage and of WhiteNoise beside it."""
 
 from django.conf import settings as django_settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import call_command
 from django.test import override_settings
 
-PRODUCTION = "config.static_storage.CompressedManifestStorage"
+PRODUCTION = "files.storage.CompressedManifestStorage"
 DJANGO_MANIFEST = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 # Compressible bodies: a file needs to shrink by 5% to get compressed copies.
 FILLER = "".join(f".rule-{n} " + "{ margin: 0; color: #336699; }\n" for n in range(60))
@@ -19,6 +17,7 @@ SOURCES = {
     "css/alone.css": FILLER,
     "js/app.js": "export const answer = 42;\n" * 40,
 }
+BROKEN = 'body { background: url("../img/missing.png"); }\n'
 
 
 def write_sources(directory, files):
@@ -28,21 +27,14 @@ def write_sources(directory, files):
         path.write_text(text)
 
 
-def edit(path, text):
-    """Change a source file as a later edit would: collectstatic copies a file
-    only when its modification time is newer by whole seconds."""
-    later = path.stat().st_mtime + 10
-    path.write_text(text)
-    os.utime(path, (later, later))
-
-
-def collect(sources, root, *arguments, backend=PRODUCTION):
-    """collectstatic from ``sources`` alone into ``root``, with production's storage."""
+def collect(sources, root, *arguments, backend=PRODUCTION, **settings):
+    """collectstatic from ``sources`` alone into ``root``; the manifest's paths."""
     with override_settings(
         STATICFILES_DIRS=[sources],
         STATICFILES_FINDERS=["django.contrib.staticfiles.finders.FileSystemFinder"],
         STATIC_ROOT=root,
         STORAGES={**django_settings.STORAGES, "staticfiles": {"BACKEND": backend}},
+        **settings,
     ):
         call_command("collectstatic", *arguments, interactive=False, verbosity=0)
         return dict(staticfiles_storage.hashed_files)
@@ -59,3 +51,20 @@ def snapshot(root):
         for path in root.rglob("*")
         if path.is_file()
     }
+
+
+def contents(root):
+    """Every file under ``root``: name -> bytes."""
+    return {name: data for name, (_, _, data) in snapshot(root).items()}
+
+
+def served(root, names):
+    """What a page linking the manifest's ``names`` needs: each hashed file and
+    its compressed copies, name -> (inode, bytes)."""
+    files = {}
+    for hashed_name in names.values():
+        for suffix in ("", ".br", ".gz"):
+            name = f"{hashed_name}{suffix}"
+            if (root / name).is_file():
+                files[name] = ((root / name).stat().st_ino, (root / name).read_bytes())
+    return files

@@ -26,7 +26,7 @@ def serves_media():
 
 def whitenoise_position():
     middleware = settings.MIDDLEWARE
-    whitenoise = "whitenoise.middleware.WhiteNoiseMiddleware"
+    whitenoise = "files.middleware.WhiteNoiseMiddleware"
     if whitenoise not in middleware:
         return None
     security = "django.middleware.security.SecurityMiddleware"
@@ -61,11 +61,11 @@ def test_production_resolves_its_storages_and_never_serves_media(
         "cloud_storage.{{ media }}.MediaStorage",
 {%- endif %}
 {%- if static == "whitenoise" %}
-        "config.static_storage.CompressedManifestStorage",
+        "files.storage.CompressedManifestStorage",
         "False",
         "1",  # WhiteNoise right after SecurityMiddleware
 {%- elif static == "web_server" %}
-        "config.static_storage.CompressedManifestStorage",
+        "files.storage.CompressedManifestStorage",
         "False",
         "None",  # no WhiteNoise: the web server serves STATIC_ROOT
 {%- else %}
@@ -97,6 +97,19 @@ def test_test_settings_keep_media_in_memory(run_with_settings):
         "django.core.files.storage.memory.InMemoryStorage",
         "django.contrib.staticfiles.storage.StaticFilesStorage",
     ]
+
+
+def test_production_keeps_debug_off_whatever_the_environment_says(
+    run_with_settings, production_variables
+):
+    lines = resolved(
+        run_with_settings,
+        "config.settings.production",
+        DJANGO_DEBUG="True",
+        **production_variables,
+    )
+
+    assert lines[2] == "False"
 
 
 def test_production_refuses_to_start_without_a_secret_key(
@@ -158,7 +171,7 @@ def test_production_passes_the_deployment_checklist(
     result = run_with_settings(
         "config.settings.production",
         *("manage.py", "check", "--deploy", "--fail-level", "WARNING"),
-        # Deploy steps collect static files first (config/checks.py looks).
+        # Deploy steps collect static files first (files/checks.py looks).
         DJANGO_STATIC_ROOT=str(collected_static_root),
         **production_variables,
     )

@@ -1,23 +1,34 @@
-"""Production's static storage (config/static_storage.py): a re-run rebuilds only
-what changed, ends byte for byte where a cold run does, and never leaves a
-compressed copy of older content."""
+"""Production's static storage (files/storage.py): hashed files never change once
+written, the manifest is replaced last, reuse is decided by content, and every
+run ends where a run into an empty STATIC_ROOT does."""
 
 import gzip
-from pathlib import Path
+import json
+import os
+import stat
 
 import brotli
 import pytest
+from django.core.management.base import CommandError
+from whitenoise.storage import MissingFileError
 
-from config import static_storage
+from files import build, compression, storage, writing
 from tests.static_sources import (
+    BROKEN,
     DJANGO_MANIFEST,
     FILLER,
     SOURCES,
     collect,
-    edit,
+    contents,
+    served,
     snapshot,
     write_sources,
 )
+
+CHANGED_JS = "export const answer = 43;\n" * 40
+# How a broken reference ends the run: WhiteNoise's error, or Django 6's
+# CommandError wrapping it.
+POST_PROCESSING_FAILED = (MissingFileError, CommandError)
 
 
 def assert_compressed_copies_match(root):
@@ -30,11 +41,29 @@ def assert_compressed_copies_match(root):
             assert gzip.decompress(path.read_bytes()) == original.read_bytes(), path
 
 
+def assert_same_as_cold(root, sources, tmp_path, **settings):
+    """Every file a run into an empty STATIC_ROOT writes, the manifest included,
+    is in ``root`` with the same bytes (``root`` also keeps earlier files, for
+    pages that still link them)."""
+    cold_root = tmp_path / "cold"
+    collect(sources, cold_root, **settings)
+    cold, after = contents(cold_root), contents(root)
+    assert {name: after.get(name) for name in cold} == cold
+
+
 @pytest.fixture
 def sources(tmp_path):
     directory = tmp_path / "sources"
     write_sources(directory, SOURCES)
     return directory
+
+
+@pytest.fixture
+def root(sources, tmp_path):
+    """STATIC_ROOT after a first run."""
+    root = tmp_path / "staticfiles"
+    collect(sources, root)
+    return root
 
 
 def test_a_cold_run_hashes_rewrites_and_compresses(sources, tmp_path):
@@ -43,7 +72,7 @@ def test_a_cold_run_hashes_rewrites_and_compresses(sources, tmp_path):
     names = collect(sources, root)
 
     base = (root / names["css/base.css"]).read_text()
-    assert f'url("../img/{Path(names["img/dot.svg"]).name}")' in base
+    assert f'url("../img/{os.path.basename(names["img/dot.svg"])}")' in base
     # Hashed files, and unhashed ones with the same bytes: what pages can link.
     for name in (names["css/base.css"], "js/app.js", names["js/app.js"]):
         assert (root / f"{name}.br").is_file(), name
@@ -51,6 +80,14 @@ def test_a_cold_run_hashes_rewrites_and_compresses(sources, tmp_path):
     # Not the unhashed copy of a rewritten file: nothing links it.
     assert not (root / "css/base.css.br").exists()
     assert_compressed_copies_match(root)
+    # No intermediate files of Django's passes, no temporary files.
+    assert {path.name for path in root.rglob("*.css")} == {
+        "alone.css",
+        "base.css",
+        "page.css",
+        *(os.path.basename(names[name]) for name in SOURCES if name.endswith(".css")),
+    }
+    assert not list(root.rglob("*.partial"))
 
 
 def test_hashed_files_are_those_django_manifest_storage_writes(sources, tmp_path):
@@ -64,44 +101,69 @@ def test_hashed_files_are_those_django_manifest_storage_writes(sources, tmp_path
         assert ours == (tmp_path / "django" / hashed_name).read_bytes()
 
 
-def test_a_rerun_with_nothing_changed_rewrites_no_file(sources, tmp_path):
-    root = tmp_path / "root"
-    collect(sources, root)
+def test_the_manifest_records_what_it_was_built_from(sources, root):
+    manifest = json.loads((root / "staticfiles.json").read_text())
+
+    assert manifest["sources"] == {
+        name: build.digest((sources / name).read_bytes()) for name in SOURCES
+    }
+    assert len(manifest["fingerprint"]) == 32
+
+
+def test_a_rerun_with_nothing_changed_writes_no_file(sources, root):
     before = snapshot(root)
 
     collect(sources, root)
 
-    after = snapshot(root)
-    bookkeeping = {"staticfiles.json", static_storage.SOURCES_NAME}
-    assert after.keys() == before.keys()
-    assert {name for name in after if after[name] != before[name]} <= bookkeeping
-    assert after["staticfiles.json"][2] == before["staticfiles.json"][2]
+    assert snapshot(root) == before
 
 
-def test_a_rerun_reads_no_source_whose_size_and_time_are_unchanged(
-    sources, tmp_path, monkeypatch
+def test_every_source_is_read_on_every_run(sources, root):
+    """An edit that keeps the size and the modification time is still seen."""
+    path = sources / "js/app.js"
+    times = os.stat(path)
+    path.write_text("export const answer = 24;\n" * 40)
+    os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
+
+    names = collect(sources, root)
+
+    for name in (names["js/app.js"], "js/app.js"):
+        assert (root / name).read_text().startswith("export const answer = 24")
+
+
+def test_a_read_only_tree_with_fixed_times_is_rebuilt_when_it_changes(
+    sources, tmp_path
 ):
+    """As the Nix store and reproducible image builds leave sources: every
+    modification time 1, nothing writable."""
+
+    def freeze():
+        for path in sources.rglob("*"):
+            os.utime(path, (1, 1))
+            path.chmod(path.stat().st_mode & ~0o222)
+
+    freeze()
     root = tmp_path / "root"
     collect(sources, root)
-    edit(sources / "js/app.js", "export const answer = 43;\n" * 40)
-    read = []
-    digest = static_storage.source_digest
-    monkeypatch.setattr(
-        static_storage,
-        "source_digest",
-        lambda storage, path: read.append(path) or digest(storage, path),
-    )
+    for path in (sources, sources / "css", sources / "css/alone.css"):
+        path.chmod(path.stat().st_mode | stat.S_IWUSR)
+    (sources / "css/alone.css").write_text(FILLER + ".changed { margin: 0; }\n")
+    freeze()
 
-    collect(sources, root)
+    names = collect(sources, root)
 
-    assert read == ["js/app.js"]
+    for name in (names["css/alone.css"], "css/alone.css"):
+        assert ".changed" in (root / name).read_text(), name
+        assert b".changed" in brotli.decompress((root / f"{name}.br").read_bytes())
+    assert_same_as_cold(root, sources, tmp_path)
 
 
-def test_a_change_rebuilds_what_references_it_and_ends_as_a_cold_run(sources, tmp_path):
-    root = tmp_path / "root"
+def test_a_change_rebuilds_what_references_it_and_ends_as_a_cold_run(
+    sources, root, tmp_path
+):
     old_names = collect(sources, root)
     before = snapshot(root)
-    edit(sources / "img/dot.svg", SOURCES["img/dot.svg"].replace("1", "2"))
+    (sources / "img/dot.svg").write_text(SOURCES["img/dot.svg"].replace("1", "2"))
 
     names = collect(sources, root)
 
@@ -112,41 +174,173 @@ def test_a_change_rebuilds_what_references_it_and_ends_as_a_cold_run(sources, tm
     for name in ("css/alone.css", "js/app.js"):
         for output in (names[name], f"{names[name]}.br", f"{names[name]}.gz"):
             assert after[output] == before[output], f"{output} was rewritten"
-    cold_root = tmp_path / "cold"
-    collect(sources, cold_root)
-    cold = snapshot(cold_root)
-    assert {name: after[name][2] for name in cold} == {
-        name: cold[name][2] for name in cold
-    }
-    # What a cold run lacks: the previous hashed files, kept for cached pages.
-    assert {Path(name).name.split(".")[1] for name in after.keys() - cold.keys()} == {
-        Path(old_names[name]).name.split(".")[1]
-        for name in ("img/dot.svg", "css/base.css", "css/page.css")
-    }
+    assert_same_as_cold(root, sources, tmp_path)
 
 
-def test_a_changed_file_keeps_no_compressed_copy_of_its_old_content(sources, tmp_path):
-    root = tmp_path / "root"
+def test_a_run_never_rewrites_nor_deletes_a_file_the_manifest_named(sources, root):
+    names = collect(sources, root)
+    before = served(root, names)
+    (sources / "img/dot.svg").write_text(SOURCES["img/dot.svg"].replace("1", "3"))
+    (sources / "js/app.js").write_text(CHANGED_JS)
+    (sources / "css/alone.css").unlink()
+
     collect(sources, root)
+
+    # Each file by inode and bytes: never replaced, never written into.
+    assert served(root, names) == before
+
+
+def test_a_changed_file_keeps_no_compressed_copy_of_its_old_content(sources, root):
     assert (root / "css/alone.css.br").is_file()
-    edit(sources / "css/alone.css", "a{}")  # too small to compress
+    (sources / "css/alone.css").write_text("a{}")  # too small to compress
 
     collect(sources, root)
 
     assert not (root / "css/alone.css.br").exists()
     assert not (root / "css/alone.css.gz").exists()
-    edit(sources / "js/app.js", "export const answer = 43;\n" * 40)
+    (sources / "js/app.js").write_text(CHANGED_JS)
     collect(sources, root)
     assert_compressed_copies_match(root)
 
 
-def test_whitenoise_serves_the_new_content_of_a_changed_file(
-    sources, tmp_path, client, settings
+def test_a_broken_reference_is_named_and_changes_nothing_served(sources, root):
+    names = collect(sources, root)
+    manifest = (root / "staticfiles.json").read_bytes()
+    before = served(root, names)
+    (sources / "js/app.js").write_text(CHANGED_JS)
+    write_sources(sources, {"css/broken.css": BROKEN})
+
+    # WhiteNoise's message: the file that references the missing one.
+    with pytest.raises(
+        POST_PROCESSING_FAILED,
+        match="The CSS file 'css/broken.css' references a file which could not",
+    ):
+        collect(sources, root)
+
+    assert (root / "staticfiles.json").read_bytes() == manifest
+    assert served(root, names) == before
+
+
+def test_a_reference_to_a_removed_source_fails_as_in_an_empty_static_root(
+    sources, root
 ):
-    root = tmp_path / "root"
+    """Django would link the copy a past run left in STATIC_ROOT."""
+    (sources / "img/dot.svg").unlink()
+    (sources / "css/base.css").write_text(SOURCES["css/base.css"] + "\n")
+
+    with pytest.raises(POST_PROCESSING_FAILED, match="img/dot.svg"):
+        collect(sources, root)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    ["while Django hashes", "while compressing", "writing the manifest"],
+)
+def test_a_run_that_dies_leaves_what_served_and_the_next_finishes_it(
+    sources, root, tmp_path, monkeypatch, fault
+):
+    names = collect(sources, root)
+    manifest = (root / "staticfiles.json").read_bytes()
+    before = served(root, names)
+    (sources / "img/dot.svg").write_text(SOURCES["img/dot.svg"].replace("1", "4"))
+    (sources / "js/app.js").write_text(CHANGED_JS)
+
+    def die(*arguments, **keywords):
+        raise KeyboardInterrupt(fault)
+
+    with monkeypatch.context() as patch:
+        if fault == "while Django hashes":
+            patch.setattr(storage.Run, "built", die)
+        elif fault == "while compressing":
+            patch.setattr(compression, "compressed_copies", die)
+        else:
+            write_whole = writing.write_whole
+
+            def manifest_dies(path, *arguments):
+                if str(path).endswith("staticfiles.json"):
+                    die()
+                write_whole(path, *arguments)
+
+            patch.setattr(storage, "write_whole", manifest_dies)
+        with pytest.raises(KeyboardInterrupt):
+            collect(sources, root)
+
+    assert (root / "staticfiles.json").read_bytes() == manifest
+    assert served(root, names) == before
     collect(sources, root)
-    changed = "export const answer = 43;\n" * 40
-    edit(sources / "js/app.js", changed)
+    assert_same_as_cold(root, sources, tmp_path)
+    assert not list(root.rglob("*.partial"))
+
+
+def test_abandoned_temporary_files_go_and_a_running_writers_stay(
+    sources, root, tmp_path
+):
+    abandoned = root / "css" / "site.css.99999999-0123abcd.partial"
+    abandoned.write_text("half a fi")
+    running = root / "js" / f"app.js.{os.getppid()}-0123abcd.partial"
+    running.write_text("being writ")
+
+    collect(sources, root)
+
+    assert not abandoned.exists()
+    assert running.exists()
+
+
+def test_a_symbolic_link_as_static_root_is_written_through(sources, tmp_path):
+    """The usual releases/ + current layout."""
+    release = tmp_path / "releases" / "1" / "staticfiles"
+    release.mkdir(parents=True)
+    root = tmp_path / "current"
+    root.symlink_to(release)
+
+    collect(sources, root)
+    (sources / "js/app.js").write_text(CHANGED_JS)
+    names = collect(sources, root)
+
+    assert root.is_symlink()
+    assert (release / names["js/app.js"]).read_text() == CHANGED_JS
+
+
+def test_keep_only_hashed_files_keeps_its_meaning(sources, tmp_path):
+    root = tmp_path / "root"
+
+    names = collect(sources, root, WHITENOISE_KEEP_ONLY_HASHED_FILES=True)
+    collect(sources, root, WHITENOISE_KEEP_ONLY_HASHED_FILES=True)
+
+    left = {path.relative_to(root).as_posix() for path in root.rglob("*")}
+    for name, hashed_name in names.items():
+        assert hashed_name in left
+        assert not {name, f"{name}.br", f"{name}.gz"} & left
+
+
+def test_manifest_strict_keeps_its_meaning(sources, root, settings):
+    (root / "css/uncollected.css").write_text("a {}")  # not in the manifest
+    settings.STATIC_ROOT = root
+    settings.WHITENOISE_MANIFEST_STRICT = False
+
+    lenient = storage.CompressedManifestStorage()
+
+    assert lenient.url("css/uncollected.css").startswith("/static/css/uncollected.")
+    settings.WHITENOISE_MANIFEST_STRICT = True
+    with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
+        storage.CompressedManifestStorage().url("css/uncollected.css")
+
+
+def test_a_change_of_what_shapes_the_output_is_a_cold_build(sources, root, tmp_path):
+    """Here: WhiteNoise's skip list now names stylesheets."""
+    skip_css = {"WHITENOISE_SKIP_COMPRESS_EXTENSIONS": ["css"]}
+
+    names = collect(sources, root, **skip_css)
+
+    assert not (root / f"{names['css/alone.css']}.br").exists()
+    assert (root / f"{names['js/app.js']}.br").exists()
+    assert_same_as_cold(root, sources, tmp_path, **skip_css)
+
+
+def test_whitenoise_serves_the_new_content_of_a_changed_file(
+    sources, root, client, settings
+):
+    (sources / "js/app.js").write_text(CHANGED_JS)
     collect(sources, root)
     settings.STATIC_ROOT = root
 
@@ -155,25 +349,4 @@ def test_whitenoise_serves_the_new_content_of_a_changed_file(
     assert response.status_code == 200
     assert response["Content-Encoding"] == "br"
     body = b"".join(response.streaming_content)
-    assert brotli.decompress(body).decode() == changed
-
-
-def test_a_run_that_failed_writing_compressed_copies_is_finished_by_the_next(
-    sources, tmp_path, monkeypatch
-):
-    root = tmp_path / "root"
-    collect(sources, root)
-    edit(sources / "css/alone.css", FILLER + ".changed { margin: 0; }\n")
-
-    def fail(path, copies):
-        raise OSError("disk full")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(static_storage, "write_copies", fail)
-        with pytest.raises(OSError, match="disk full"):
-            collect(sources, root)
-    names = collect(sources, root)
-
-    assert_compressed_copies_match(root)
-    assert (root / f"{names['css/alone.css']}.br").is_file()
-    assert (root / "css/alone.css.br").is_file()
+    assert brotli.decompress(body).decode() == CHANGED_JS

@@ -12,8 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import FileSystemStorage
 from django.utils.module_loading import import_string
 
-from config.media_types import INLINE_MEDIA, MEDIA_TYPES
-from config.static_caching import HASHED_MAX_AGE, HASHED_NAME
+from files.caching import HASHED_MAX_AGE, HASHED_NAME
+from files.media_types import INLINE_MEDIA, MEDIA_TYPES
 
 # Room around MAX_UPLOAD_SIZE for the multipart framing and the form's other
 # fields: a file Django accepts always gets through the web server.

@@ -12,20 +12,15 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-{%- if cookiecutter.static_storage in ["whitenoise", "web_server"] %}
-    # First, so that its collectstatic (collect aside, then swap: a failed run
-    # leaves the previous files serving) replaces Django's. It also registers
-    # the project's system checks (config/checks.py).
-    "config",
-{%- else %}
-    "config",  # the project's own system checks (config/checks.py)
-{%- endif %}
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Static and media files: production's storage, WhiteNoise's middleware,
+    # caching and upload types, and the project's system checks.
+    "files",
 {%- if cookiecutter.use_upload_example %}
     "uploads",
 {%- endif %}
@@ -36,8 +31,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # WhiteNoise serves STATIC_ROOT; it belongs right after SecurityMiddleware.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise serves STATIC_ROOT, safely while collectstatic runs
+    # (files/middleware.py); it belongs right after SecurityMiddleware.
+    "files.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -97,23 +97,27 @@ AZURE_CONNECTION = {
 {% if static == "whitenoise" -%}
 # Hashed names (site.3f2a1b9c.css) that can be cached forever, plus brotli and
 # gzip copies that WhiteNoise picks by the request's Accept-Encoding. A re-run
-# rebuilds only what changed (config/static_storage.py).
-STORAGES["staticfiles"]["BACKEND"] = "config.static_storage.CompressedManifestStorage"
+# rebuilds only what changed (files/storage.py).
+STORAGES["staticfiles"]["BACKEND"] = "files.storage.CompressedManifestStorage"
 {%- elif static == "web_server" -%}
 # Hashed names (site.3f2a1b9c.css) that can be cached forever, plus brotli and
 # gzip copies that the web server picks by the request's Accept-Encoding. A
-# re-run rebuilds only what changed (config/static_storage.py).
-STORAGES["staticfiles"]["BACKEND"] = "config.static_storage.CompressedManifestStorage"
+# re-run rebuilds only what changed (files/storage.py).
+STORAGES["staticfiles"]["BACKEND"] = "files.storage.CompressedManifestStorage"
 # The web server answers STATIC_URL from STATIC_ROOT itself (deploy/), so no
 # request for a static file reaches Django: WhiteNoise would have nothing to do.
-MIDDLEWARE.remove("whitenoise.middleware.WhiteNoiseMiddleware")
+MIDDLEWARE = [
+    name for name in MIDDLEWARE if name != "files.middleware.WhiteNoiseMiddleware"
+]
 {%- else -%}
 # Static files live in a bucket: collectstatic hashes them in STATIC_ROOT and
 # uploads only what the bucket lacks (cloud_storage's collectstatic), and pages
 # link them at DJANGO_STATIC_DOMAIN (a CDN) or at the bucket. The bucket (or
 # the CDN in front of it) must be readable by everyone; WhiteNoise has no part.
 INSTALLED_APPS = ["cloud_storage", *INSTALLED_APPS]
-MIDDLEWARE.remove("whitenoise.middleware.WhiteNoiseMiddleware")
+MIDDLEWARE = [
+    name for name in MIDDLEWARE if name != "files.middleware.WhiteNoiseMiddleware"
+]
 STATIC_LOCATION = env.str("DJANGO_STATIC_LOCATION", default="static").strip("/")
 STATIC_DOMAIN = optional_host("DJANGO_STATIC_DOMAIN")
 STORAGES["staticfiles"] = {
@@ -156,7 +160,7 @@ if STATIC_DOMAIN:
 # Media files live in a bucket, private unless DJANGO_MEDIA_PUBLIC: links are
 # signed and expire after DJANGO_MEDIA_URL_EXPIRY seconds. A name that is taken
 # gets a new one, and the stored Content-Type comes from the name, never from
-# the client (config/media_types.py).
+# the client (files/media_types.py).
 MEDIA_LOCATION = env.str("DJANGO_MEDIA_LOCATION", default="media").strip("/")
 MEDIA_DOMAIN = optional_host("DJANGO_MEDIA_DOMAIN")
 MEDIA_PUBLIC = env_bool("DJANGO_MEDIA_PUBLIC", default=False)

@@ -1,11 +1,10 @@
 """The project's own system checks: what Django finds out only at run time, or
-never. Registered in config/apps.py; `manage.py check` (and `--deploy`) runs them.
+never. Registered in files/apps.py; `manage.py check` (and `--deploy`) runs them.
 
 Ids: project.E001... stop commands; project.W001... warn, and fail
 `check --deploy --fail-level WARNING` in deploy steps and tests.
 """
 
-import os
 from pathlib import Path
 
 from django.conf import settings
@@ -15,15 +14,28 @@ from django.core.files.storage import FileSystemStorage
 from django.urls import Resolver404, resolve
 from django.utils.module_loading import import_string
 from django.views.static import serve
+from whitenoise.middleware import WhiteNoiseMiddleware
 
-PRODUCTION_SETTINGS = "config.settings.production"
 SECURITY = "django.middleware.security.SecurityMiddleware"
-WHITENOISE = "whitenoise.middleware.WhiteNoiseMiddleware"
 
 
 def inside(inner, outer):
     """Whether ``inner`` is ``outer`` or lies under it."""
     return inner == outer or inner.startswith(outer.rstrip("/") + "/")
+
+
+def whitenoise_position(middleware):
+    """Where WhiteNoise's middleware (or one built on it) is in ``middleware``."""
+    for position, path in enumerate(middleware):
+        try:
+            middleware_class = import_string(path)
+        except ImportError:
+            continue  # Django reports it when it loads the middleware
+        if isinstance(middleware_class, type) and issubclass(
+            middleware_class, WhiteNoiseMiddleware
+        ):
+            return position
+    return None
 
 
 def static_and_media_urls_apart(app_configs, **kwargs):
@@ -64,7 +76,7 @@ def static_files_collected(app_configs, **kwargs):
     """With WhiteNoise serving STATIC_ROOT in production (DEBUG off), it must
     hold collectstatic's output: else every static URL is a 404, and with a
     manifest storage every page that links one is a 500."""
-    if settings.DEBUG or WHITENOISE not in settings.MIDDLEWARE:
+    if settings.DEBUG or whitenoise_position(settings.MIDDLEWARE) is None:
         return []
     backend = import_string(settings.STORAGES["staticfiles"]["BACKEND"])
     if not issubclass(backend, FileSystemStorage):
@@ -96,10 +108,11 @@ def static_files_collected(app_configs, **kwargs):
 
 def whitenoise_after_security(app_configs, **kwargs):
     middleware = list(settings.MIDDLEWARE)
-    if WHITENOISE not in middleware:
+    position = whitenoise_position(middleware)
+    if position is None:
         return []
     expected = middleware.index(SECURITY) + 1 if SECURITY in middleware else 0
-    if middleware.index(WHITENOISE) != expected:
+    if position != expected:
         return [
             Warning(
                 "WhiteNoiseMiddleware is not right after SecurityMiddleware: "
@@ -109,32 +122,6 @@ def whitenoise_after_security(app_configs, **kwargs):
             )
         ]
     return []
-
-
-def production_is_locked_down(app_configs, **kwargs):
-    # The variable, not settings.SETTINGS_MODULE: overridden settings lack it.
-    if os.environ.get("DJANGO_SETTINGS_MODULE") != PRODUCTION_SETTINGS:
-        return []
-    errors = []
-    if settings.DEBUG:
-        errors.append(
-            Error(
-                "DEBUG is on in production settings: error pages would show "
-                "settings and code, and Django would serve media.",
-                hint="Production settings must leave DEBUG off.",
-                id="project.E003",
-            )
-        )
-    if not settings.ALLOWED_HOSTS:
-        errors.append(
-            Error(
-                "ALLOWED_HOSTS is empty in production settings: every request "
-                "would be refused.",
-                hint="Set DJANGO_ALLOWED_HOSTS, e.g. example.com,www.example.com.",
-                id="project.E004",
-            )
-        )
-    return errors
 
 
 def media_not_served_by_django(app_configs, **kwargs):

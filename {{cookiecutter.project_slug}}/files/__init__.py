@@ -1,0 +1,9 @@
+"""How the project stores, serves and checks its static and media files.
+
+storage.py      production's static storage (collectstatic's output on disk)
+compression.py  the brotli and gzip copies it writes beside each file
+middleware.py   WhiteNoise, safe to serve while collectstatic runs
+caching.py      how long browsers and CDNs keep static files
+media_types.py  how uploads are typed and shown, wherever they are stored
+checks.py       system checks for mistakes Django finds late, or never
+"""

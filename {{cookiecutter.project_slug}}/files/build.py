@@ -1,0 +1,219 @@
+"""What a collectstatic run must build, and what it keeps from the last run.
+
+The manifest (staticfiles.json) records, beside Django's paths, the content
+digest of every source it was built from and a fingerprint of everything else
+that shapes the output. Every run reads every source again. A source keeps its
+output when its digest is the recorded one, its hashed file is there, and it
+references no file that changed; anything else is built. A different
+fingerprint means every source is built.
+"""
+
+import hashlib
+import inspect
+import json
+import posixpath
+import re
+import sys
+import zlib
+from dataclasses import dataclass, field
+from importlib import metadata
+
+import brotli
+import django
+from django.conf import settings
+from django.contrib.staticfiles.utils import matches_patterns
+
+from files import compression
+
+# Settings that change what collectstatic writes (WhiteNoise's others change
+# only how files are served).
+OUTPUT_SETTINGS = (
+    "STATIC_URL",
+    "WHITENOISE_KEEP_ONLY_HASHED_FILES",
+    "WHITENOISE_SKIP_COMPRESS_EXTENSIONS",
+)
+# Code that is versioned by its distribution rather than read here.
+PACKAGED = ("builtins", "django", "whitenoise")
+
+
+def digest(data):
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def fingerprint(storage):
+    """A digest of everything but the sources that shapes the output: Python,
+    Django, WhiteNoise, brotli and zlib versions, the storage's own code, its
+    patterns and options, the settings above and the brotli quality."""
+    facts = {
+        "python": list(sys.version_info[:2]),
+        "django": django.get_version(),
+        "whitenoise": metadata.version("whitenoise"),
+        "brotli": brotli.__version__,
+        "zlib": zlib.ZLIB_RUNTIME_VERSION,
+        "brotli_quality": compression.BROTLI_QUALITY,
+        "code": sorted(code_of(type(storage))),
+        "patterns": described(storage.patterns),
+        "storage": {
+            name: described(getattr(storage, name))
+            for name in (
+                "base_url",
+                "directory_permissions_mode",
+                "file_permissions_mode",
+                "keep_intermediate_files",
+                "manifest_version",
+                "max_post_process_passes",
+            )
+        },
+        "settings": {
+            name: described(getattr(settings, name, None)) for name in OUTPUT_SETTINGS
+        },
+    }
+    return digest(json.dumps(facts, sort_keys=True).encode())
+
+
+def code_of(storage_class):
+    """{module: source digest} of the project's code behind the storage: the
+    modules of its own classes, this one and the compression's."""
+    modules = {__name__, compression.__name__}
+    modules.update(cls.__module__ for cls in storage_class.__mro__)
+    return [
+        f"{name}:{digest(inspect.getsource(sys.modules[name]).encode())}"
+        for name in modules
+        if name.split(".")[0] not in PACKAGED
+    ]
+
+
+def described(value):
+    """``value`` as JSON can hold it: compiled patterns as their text."""
+    if isinstance(value, (list, tuple)):
+        return [described(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): described(item) for key, item in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    pattern = getattr(value, "pattern", None)  # re.Pattern, lazy ones included
+    return pattern if isinstance(pattern, str) else repr(value)
+
+
+def reference_patterns(storage):
+    """[(glob, [regex, ...])]: how the storage finds references in a file."""
+    found = []
+    for glob, patterns in storage.patterns:
+        compiled = [
+            re.compile(pattern if isinstance(pattern, str) else pattern[0], re.I)
+            for pattern in patterns
+        ]
+        found.append((glob, compiled))
+    return found
+
+
+def references_nothing(name, data, patterns):
+    """Whether Django's processing leaves ``data`` as it is: it matches none of
+    the patterns that apply to ``name``."""
+    applicable = [
+        regex
+        for glob, regexes in patterns
+        if matches_patterns(name, (glob,))
+        for regex in regexes
+    ]
+    if not applicable:
+        return True
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:
+        return False
+    return not any(regex.search(text) for regex in applicable)
+
+
+@dataclass
+class Plan:
+    fingerprint: str
+    sources: dict  # source name -> digest of its content, for every source
+    stale: set  # source names Django processes this run
+    kept: dict  # source name -> its hashed name, kept from the last run
+    done: set  # hashed names the last run finished (compressed copies included)
+    # Stale sources that reference nothing: their output is their content, so
+    # it can be compressed before Django gets to them. name -> bytes.
+    final: dict = field(default_factory=dict)
+
+
+def plan(storage, paths):
+    """Read every source in ``paths`` ({name: (storage, path)}) and decide."""
+    current = fingerprint(storage)
+    last = last_build(storage, current)
+    patterns = reference_patterns(storage)
+    sources, changed, final = {}, set(), {}
+    for name, (source_storage, path) in paths.items():
+        with source_storage.open(path) as source:
+            data = source.read()
+        sources[name] = digest(data)
+        if last["sources"].get(name) != sources[name] or not built(
+            storage, last["paths"].get(storage.key(name))
+        ):
+            changed.add(name)
+            if references_nothing(name, data, patterns):
+                final[name] = data
+    stale = stale_names(storage, sources, changed, last)
+    return Plan(
+        fingerprint=current,
+        sources=sources,
+        stale=stale,
+        kept={
+            name: last["paths"][storage.key(name)] for name in sources.keys() - stale
+        },
+        done=set(last["paths"].values()),
+        final=final,
+    )
+
+
+def built(storage, hashed_name):
+    return bool(hashed_name) and storage.exists(hashed_name)
+
+
+def last_build(storage, current):
+    """What the manifest records of the last run, if it had this fingerprint."""
+    nothing = {"paths": {}, "sources": {}}
+    try:
+        recorded = json.loads(storage.read_manifest() or "{}")
+    except ValueError:
+        return nothing
+    if not isinstance(recorded, dict) or recorded.get("fingerprint") != current:
+        return nothing
+    return {"paths": recorded.get("paths", {}), "sources": recorded.get("sources", {})}
+
+
+def stale_names(storage, sources, changed, last):
+    """The changed sources, then every file whose last output names a changed
+    or removed one (by its old hashed name), then every file whose output names
+    one of those, and so on."""
+    last_paths = last["paths"]
+    stale = set(changed)
+    globs = [glob for glob, _ in storage.patterns]
+    kept_adjustable = {
+        name for name in sources.keys() - stale if matches_patterns(name, globs)
+    }
+    changed = stale | (last["sources"].keys() - sources.keys())
+    while changed and kept_adjustable:
+        old_names = {
+            posixpath.basename(last_paths[storage.key(name)])
+            for name in changed
+            if storage.key(name) in last_paths
+        }
+        if not old_names:
+            break
+        referenced = re.compile(
+            b"|".join(re.escape(name.encode()) for name in sorted(old_names))
+        )
+        changed = {
+            name
+            for name in kept_adjustable
+            if referenced.search(read(storage, last_paths[storage.key(name)]))
+        }
+        kept_adjustable -= changed
+        stale |= changed
+    return stale
+
+
+def read(storage, name):
+    with storage.open(name) as stored:
+        return stored.read()

@@ -1,0 +1,249 @@
+"""Production's static storage: WhiteNoise's compressed manifest storage, made
+incremental and safe to run beside a site that is serving.
+
+It is whitenoise.storage.CompressedManifestStaticFilesStorage, so every setting
+WhiteNoise documents keeps its meaning (WHITENOISE_MANIFEST_STRICT,
+WHITENOISE_KEEP_ONLY_HASHED_FILES, WHITENOISE_SKIP_COMPRESS_EXTENSIONS) and its
+error naming the file that references a missing one stays. What it changes:
+
+- Hashed files are content-addressed: site.3f2a1b9c0d4e.css always holds the
+  same bytes, so a run writes only those that are missing, each under a
+  temporary name renamed into place (files/writing.py), and deletes none.
+  Django's passes rewrite a stylesheet several times; here it is written once,
+  when its name is final. The manifest, the one file that changes, is replaced
+  the same way, as the very last step: a run killed at any moment leaves the
+  previous manifest and every file it names; the next run finishes the job.
+- Reuse: every source is read on every run, and only what changed is built,
+  with what references it (files/build.py). The result is what a run into an
+  empty STATIC_ROOT gives.
+- Compression: each distinct content once, at brotli quality 10, in threads
+  (files/compression.py), starting before Django has hashed the rest. An
+  unhashed copy is compressed when it has its hashed file's bytes; one that
+  differs (a stylesheet before its url()s were rewritten: pages link only the
+  hashed name) is served uncompressed rather than cost a second compression.
+"""
+
+import json
+import os
+from contextlib import suppress
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles.utils import matches_patterns
+from django.core.files.base import ContentFile
+from whitenoise.storage import CompressedManifestStaticFilesStorage
+
+from files import build
+from files.compression import Compression, QualityCompressor, write_copies
+from files.writing import partial_path, remove_abandoned_partials, write_whole
+
+
+class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
+    run = None  # the collectstatic run in progress (post_process), else None
+
+    def __init__(self, *args, allow_overwrite=True, **kwargs):
+        # collectstatic replaces the unhashed copies it collects: a name that a
+        # concurrent run just took must not become site_AbC123.css.
+        super().__init__(*args, allow_overwrite=allow_overwrite, **kwargs)
+
+    def key(self, name):
+        """The manifest's key for a source name."""
+        return self.hash_key(self.clean_name(name))
+
+    # --- Writing: whole, and never over a content-addressed file -------------
+
+    def _save(self, name, content):
+        if self.run is not None:
+            return self.run.save(name, content)
+        return self.replace(name, content)
+
+    def replace(self, name, content):
+        """Save ``content`` whole: FileSystemStorage writes a temporary file
+        (directories, modes and group as configured), renamed over ``name``."""
+        partial = partial_path(name)
+        try:
+            partial = super()._save(partial, content)
+            os.replace(self.path(partial), self.path(name))
+        except BaseException as error:
+            with suppress(FileNotFoundError):
+                os.remove(self.path(partial))
+            if isinstance(error, PermissionError):
+                raise PermissionError(
+                    error.errno,
+                    f"{self.location} is not writable by this user: run "
+                    "collectstatic as the user who owns it",
+                    error.filename,
+                ) from error
+            raise
+        return self.clean_name(name)
+
+    def delete(self, name):
+        # Django's post-processing deletes a hashed file before saving it again;
+        # a run only adds files, so a page being served never loses one.
+        if self.run is None:
+            super().delete(name)
+
+    def hashed_name(self, name, content=None, filename=None):
+        if content is None and self.run is not None:
+            # A reference to a file Django has not processed in this run.
+            return self.run.referenced(name, super().hashed_name)
+        return super().hashed_name(name, content, filename)
+
+    # --- A run ------------------------------------------------------------------
+
+    def post_process(self, paths, dry_run=False, **options):
+        if dry_run:
+            return
+        remove_abandoned_partials(self.location)
+        self.run = Run(self, build.plan(self, paths), paths)
+        try:
+            stale = {name: paths[name] for name in self.run.plan.stale}
+            for name, hashed_name, processed in super().post_process(stale, **options):
+                yield name, hashed_name, processed
+                if hashed_name and not isinstance(processed, Exception):
+                    self.run.built(name, hashed_name)
+            for name, hashed_name in self.run.plan.kept.items():
+                self.hashed_files[self.key(name)] = hashed_name
+                yield name, hashed_name, False
+            self.run.finish(paths)
+            self.write_manifest(self.run.plan)
+        finally:
+            self.run.close()
+            self.run = None
+
+    def create_compressor(self, **kwargs):
+        return QualityCompressor(**kwargs)
+
+    def post_process_with_compression(self, files):
+        return files  # WhiteNoise's step: the run compresses, once and in order
+
+    def save_manifest(self):
+        # Called by Django's post-processing before the files are compressed:
+        # the run writes the manifest itself, last.
+        if self.run is None:
+            self.write_manifest()
+
+    def write_manifest(self, plan=None):
+        """Django's manifest (paths sorted), plus the record of what it was built
+        from; written whole, and only when it changed."""
+        self.hashed_files = dict(sorted(self.hashed_files.items()))
+        self.manifest_hash = self.file_hash(
+            None, ContentFile(json.dumps(sorted(self.hashed_files.items())).encode())
+        )
+        payload = {
+            "paths": self.hashed_files,
+            "version": self.manifest_version,
+            "hash": self.manifest_hash,
+        }
+        if plan is not None:
+            payload["sources"] = dict(sorted(plan.sources.items()))
+            payload["fingerprint"] = plan.fingerprint
+        contents = json.dumps(payload, indent=0).encode()
+        path = self.manifest_storage.path(self.manifest_name)
+        with suppress(FileNotFoundError), open(path, "rb") as current:
+            if current.read() == contents:
+                return
+        write_whole(path, contents)
+
+
+class Run:
+    """One collectstatic run: what it writes, and what it compresses."""
+
+    def __init__(self, storage, plan, paths):
+        self.storage = storage
+        self.plan = plan
+        self.adjustable = [glob for glob, _ in storage.patterns]
+        self.sources = {storage.key(name): name for name in plan.sources}
+        # Stylesheets and scripts as Django's passes leave them, by hashed name;
+        # each is written once Django gives its final name.
+        self.outputs = {}
+        self.compressor = storage.create_compressor(
+            extensions=getattr(settings, "WHITENOISE_SKIP_COMPRESS_EXTENSIONS", None),
+            quiet=True,
+        )
+        self.compression = Compression(self.compressor)
+        self.copies = []  # (path, content digest, or None for no copies)
+        for name, data in plan.final.items():
+            if self.compressor.should_compress(name):
+                self.compression.start(plan.sources[name], data)
+        for name in plan.stale:
+            self.refresh_unhashed_copy(name, *paths[name])
+
+    def refresh_unhashed_copy(self, name, source_storage, path):
+        """collectstatic copies a source only when it is newer than the copy:
+        where build tools fix modification times, an edit keeps its time."""
+        target = self.storage.path(name)
+        if os.path.islink(target):  # collectstatic --link
+            return
+        with suppress(FileNotFoundError), open(target, "rb") as copy:
+            if build.digest(copy.read()) == self.plan.sources[name]:
+                return
+        with source_storage.open(path) as source:
+            self.storage.replace(name, source)
+
+    def save(self, name, content):
+        name = self.storage.clean_name(name)
+        if matches_patterns(name, self.adjustable):
+            self.outputs[name] = b"".join(content.chunks())
+            return name
+        path = self.storage.path(name)
+        if os.path.isfile(path) and os.path.getsize(path) == content.size:
+            return name  # content-addressed: those bytes are there already
+        return self.storage.replace(name, content)
+
+    def referenced(self, name, hash_from_file):
+        """The hashed name of a file a stylesheet or script references, before
+        Django has processed it in this run. A kept file keeps its name; a file
+        that is no source of this run is missing, as in an empty STATIC_ROOT."""
+        path = urlsplit(unquote(name)).path.strip()
+        source = self.sources.get(self.storage.key(path))
+        if source is None:
+            raise ValueError(
+                f"The file '{path}' could not be found with {self.storage!r}."
+            )
+        if source in self.plan.kept:  # named after its output, as recorded
+            return hash_from_file(name, filename=self.plan.kept[source])
+        return hash_from_file(name)
+
+    def built(self, name, hashed_name):
+        """Django gave ``name``'s output its final name: write it if it waited,
+        and plan the compressed copies of it and of the unhashed copy."""
+        data = self.outputs.pop(hashed_name, None)
+        if data is None:  # written already; its content is the source's
+            key = self.plan.sources[name]
+        else:
+            if not self.storage.exists(hashed_name):
+                self.storage.replace(hashed_name, ContentFile(data))
+            key = build.digest(data)
+        if not self.compressor.should_compress(hashed_name):
+            key = None  # and no copies, even from a run with other settings
+        if hashed_name not in self.plan.done:
+            if key is not None:
+                if data is None:
+                    data = self.read(hashed_name)
+                self.compression.start(key, data)
+            self.copies.append((self.storage.path(hashed_name), key))
+        if not self.storage.keep_only_hashed_files:
+            same = key == self.plan.sources[name]
+            self.copies.append((self.storage.path(name), key if same else None))
+
+    def read(self, name):
+        with self.storage.open(name) as file:
+            return file.read()
+
+    def finish(self, paths):
+        """Write the compressed copies; with WHITENOISE_KEEP_ONLY_HASHED_FILES,
+        delete the unhashed copies (and any copies of theirs), as WhiteNoise does."""
+        for path, key in self.copies:
+            write_copies(path, self.compression.copies(key) if key else {})
+        if self.storage.keep_only_hashed_files:
+            hashed = set(self.storage.hashed_files.values())
+            self.storage.delete_files(
+                f"{name}{suffix}"
+                for name in paths
+                if self.storage.clean_name(name) not in hashed
+                for suffix in ("", ".br", ".gz")
+            )
+
+    def close(self):
+        self.compression.close()
