@@ -4,9 +4,8 @@ Four storages collect into STATIC_ROOTs of their own under the production
 settings, with only STORAGES["staticfiles"] swapped (bench_settings.py, written
 into the scratch project): plain StaticFilesStorage, Django's manifest storage,
 WhiteNoise's compressed manifest storage (brotli quality 11) and the generated
-project's own storage and command ("production": collected aside, then
-swapped in; the others write in place, as Django does). Cold runs start from
-an empty STATIC_ROOT; re-runs follow a cold run. Ratios: cold runs over Django's
+project's own (files/storage.py). Cold runs start from an empty STATIC_ROOT;
+re-runs follow a cold run. Ratios: cold runs over Django's
 manifest storage, re-runs over plain copying, .br bytes over what WhiteNoise's
 quality 11 gives for the same files (hashed names are the same in both).
 """
@@ -48,17 +47,7 @@ def collect(context, case):
         DJANGO_STATIC_ROOT=str(static_root(context, case)),
         BENCH_STATIC_BACKEND=BACKENDS[case],
     )
-    # The project's collectstatic collects aside, then swaps; the other storages
-    # run Django's command as it is, writing into STATIC_ROOT.
-    in_place = () if case == PRODUCTION else ("--in-place",)
-    manage(
-        context.project,
-        context.python,
-        "collectstatic",
-        "--noinput",
-        *in_place,
-        env=env,
-    )
+    manage(context.project, context.python, "collectstatic", "--noinput", env=env)
 
 
 def static_root(context, case):
@@ -66,9 +55,7 @@ def static_root(context, case):
 
 
 def start_cold(root):
-    """No STATIC_ROOT, and no staging copy the project's command kept beside it."""
-    for path in (root, root.with_name(f"{root.name}.next")):
-        shutil.rmtree(path, ignore_errors=True)
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def compressed_sizes(root, suffix):

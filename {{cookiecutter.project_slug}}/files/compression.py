@@ -7,6 +7,7 @@ hashing, and they end with the process that started them, however it ends.
 """
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 
@@ -46,20 +47,35 @@ def compressed_copies(compressor, data):
 
 
 class Compression:
-    """Compress contents in threads, each once."""
+    """Compress contents in threads, each once. While Django hashes (one core,
+    in this thread), compression takes the other cores; then all of them."""
 
     def __init__(self, compressor):
         self.compressor = compressor
-        self.pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+        self.pool = ThreadPoolExecutor(max_workers=cores)
+        self.cores = threading.Semaphore(max(cores - 1, 1))
+        self.hashing = cores > 1
         self.jobs = {}  # content digest -> future of its copies
 
     def start(self, key, data):
         """Have ``data`` (whose digest is ``key``) compressed, unless it is already."""
         if key not in self.jobs:
-            self.jobs[key] = self.pool.submit(compressed_copies, self.compressor, data)
+            self.jobs[key] = self.pool.submit(self.compress, data)
+
+    def compress(self, data):
+        with self.cores:
+            return compressed_copies(self.compressor, data)
+
+    def hashed(self):
+        """Django is done hashing: its core is free for compression too."""
+        if self.hashing:
+            self.hashing = False
+            self.cores.release()
 
     def copies(self, key):
         """{suffix: bytes} for the content whose digest is ``key``, once done."""
+        self.hashed()
         return self.jobs[key].result()
 
     def close(self):
