@@ -2,6 +2,10 @@
 
 import importlib.util
 import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 from cookiecutter.environment import StrictEnvironment
@@ -123,3 +127,29 @@ def load_hook(tmp_path):
         return module
 
     return load_hook
+
+
+@pytest.fixture(scope="session")
+def shared_dir():
+    """A directory the web servers' www-data workers can read (pytest's is 0700)."""
+    path = Path(tempfile.mkdtemp(prefix="web-servers-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def certificate(shared_dir):
+    """A self-signed certificate for 127.0.0.1."""
+    if shutil.which("openssl") is None:
+        skip_or_fail("openssl is not installed")
+    cert, key = shared_dir / "cert.pem", shared_dir / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    key.chmod(0o644)
+    return cert, key

@@ -9,8 +9,6 @@ import re
 import shutil
 import ssl
 import subprocess
-import tempfile
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,39 +20,22 @@ from support import (
     TEMPLATE_DIR,
     Booted,
     first_match,
-    free_port,
     running_server,
     skip_or_fail,
     tiny_png,
 )
+from web_stack import SENTINEL, UPLOAD_LIMIT, Stack, executable
 
 pytestmark = pytest.mark.web
 
 SERVERS = ("nginx", "apache")
 STATIC_STORAGE = {"nginx": "web_server", "apache": "whitenoise"}
-EXECUTABLES = {"nginx": "nginx", "apache": "apache2"}
 DJANGO_LINE = "5.2"
-UPLOAD_LIMIT = 64 * 1024  # DJANGO_MAX_UPLOAD_SIZE in these tests
-GUNICORN_WORKERS = 2
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", TEMPLATE_DIR / "test-artifacts"))
 # Bounded load, a few seconds on loopback: fewer requests reach gunicorn than
 # deploy/gunicorn.conf.py's max_requests (1000), after which it recycles a
 # worker on purpose.
 LOAD_REQUESTS, LOAD_CLIENTS = 1200, 4
-SENTINEL = "this-file-is-outside-every-served-directory"
-ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", TEMPLATE_DIR / "test-artifacts"))
-APACHE_MODULES = (
-    "mpm_event",
-    "authz_core",
-    "alias",
-    "env",
-    "headers",
-    "mime",
-    "proxy",
-    "proxy_http",
-    "rewrite",
-    "socache_shmcb",
-    "ssl",
-)
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -63,210 +44,6 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-
-
-def executable(server):
-    name = EXECUTABLES[server]
-    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
-    if found is None:
-        skip_or_fail(f"{name} is not installed (Debian package: {name})")
-    return found
-
-
-@pytest.fixture(scope="session")
-def shared_dir():
-    """A directory the web servers' www-data workers can read (pytest's is 0700)."""
-    path = Path(tempfile.mkdtemp(prefix="web-servers-"))
-    path.chmod(0o755)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def certificate(shared_dir):
-    """A self-signed certificate for 127.0.0.1."""
-    if shutil.which("openssl") is None:
-        skip_or_fail("openssl is not installed")
-    cert, key = shared_dir / "cert.pem", shared_dir / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
-        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-        + ["-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
-    key.chmod(0o644)
-    return cert, key
-
-
-def main_config(server, root, site):
-    """The smallest main config that includes the generated site file."""
-    if server == "nginx":
-        return f"""
-user www-data;
-pid {root}/nginx.pid;
-error_log {root}/error.log;
-include /etc/nginx/modules-enabled/*.conf;
-worker_rlimit_nofile 1024;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    default_type application/octet-stream;
-    access_log {root}/access.log;
-    include {site};
-}}
-"""
-    modules = "\n".join(
-        f"LoadModule {name}_module /usr/lib/apache2/modules/mod_{name}.so"
-        for name in APACHE_MODULES
-    )
-    return f"""
-ServerRoot /etc/apache2
-{modules}
-User www-data
-Group www-data
-ServerName 127.0.0.1
-PidFile {root}/apache.pid
-DefaultRuntimeDir {root}
-Mutex file:{root} default
-ErrorLog {root}/error.log
-LogLevel warn
-TypesConfig /etc/mime.types
-Include {site}
-"""
-
-
-class Stack:
-    """gunicorn (production settings) behind a web server, both on loopback."""
-
-    def __init__(self, server, booted, root, certificate):
-        self.server = server
-        self.booted = booted
-        self.root = root
-        self.certificate = certificate[0]
-        self.static_root = root / "staticfiles"
-        self.media_root = root / "media"
-        # nginx reaches gunicorn over a unix socket (the deploy default), Apache
-        # over TCP: both forms of --upstream run for real.
-        if server == "nginx":
-            self.upstream = f"unix:{root / 'gunicorn.sock'}"
-        else:
-            self.upstream = f"127.0.0.1:{free_port()}"
-        self.https_port = free_port()
-        self.http_port = free_port()
-        self.base = f"https://127.0.0.1:{self.https_port}"
-        self.variables = {
-            "DJANGO_STATIC_ROOT": self.static_root,
-            "DJANGO_MEDIA_ROOT": self.media_root,
-            "DJANGO_MAX_UPLOAD_SIZE": UPLOAD_LIMIT,
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": f"sqlite:///{root / 'db.sqlite3'}",
-        }
-        self.site = root / "site.conf"
-        self.main = root / "main.conf"
-        self._gunicorn = None
-
-    def prepare(self, key):
-        self.media_root.mkdir(parents=True)
-        (self.root / "secret.txt").write_text(SENTINEL)
-        self.manage("collectstatic", "--noinput")
-        self.manage("migrate", "--noinput")
-        self.manage(
-            "webserver_config",
-            f"--server={self.server}",
-            "--server-name=127.0.0.1",
-            f"--listen=127.0.0.1:{self.https_port}",
-            f"--http-listen=127.0.0.1:{self.http_port}",
-            f"--upstream={self.upstream}",
-            f"--certificate={self.certificate}",
-            f"--certificate-key={key}",
-            f"--output={self.site}",
-        )
-        self.main.write_text(main_config(self.server, self.root, self.site))
-
-    def manage(self, *arguments):
-        return self.booted.manage(*arguments, settings="production", **self.variables)
-
-    def syntax_check(self):
-        binary = executable(self.server)
-        if self.server == "nginx":
-            command = [binary, "-t", "-c", str(self.main)]
-        else:
-            command = [binary, "-t", "-f", str(self.main)]
-        return subprocess.run(command, capture_output=True, text=True)
-
-    def web_server_command(self):
-        binary = executable(self.server)
-        if self.server == "nginx":
-            return [binary, "-c", str(self.main), "-g", "daemon off;"]
-        return [binary, "-f", str(self.main), "-DFOREGROUND"]
-
-    def start_gunicorn(self):
-        python = str(self.booted.python)
-        environment = self.booted.environment(
-            "production",
-            GUNICORN_BIND=self.upstream,
-            GUNICORN_WORKERS=GUNICORN_WORKERS,
-            **self.variables,
-        )
-        self._gunicorn = running_server(
-            [python, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py"]
-            + ["config.wsgi"],
-            cwd=self.booted.project,
-            env=environment,
-            url=self.upstream
-            if self.upstream.startswith("unix:")
-            else f"http://{self.upstream}/",
-            log_path=self.root / "gunicorn.log",
-        )
-        self.gunicorn = self._gunicorn.__enter__()
-
-    def gunicorn_workers(self):
-        """PIDs of gunicorn's workers: the master's children (Linux /proc)."""
-        pid = self.gunicorn.pid
-        return sorted(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
-
-    def all_gunicorn_workers(self, timeout=15):
-        """The workers once all have started: gunicorn answers as soon as the
-        first is up, and the others follow."""
-        deadline = time.monotonic() + timeout
-        while len(workers := self.gunicorn_workers()) < GUNICORN_WORKERS:
-            assert time.monotonic() < deadline, f"gunicorn started {workers} only"
-            time.sleep(0.05)
-        return workers
-
-    def stop_gunicorn(self):
-        self._gunicorn.__exit__(None, None, None)
-
-    @contextlib.contextmanager
-    def gunicorn_stopped(self):
-        self.stop_gunicorn()
-        try:
-            yield
-        finally:
-            self.start_gunicorn()
-
-    def get(self, path, **headers):
-        return requests.get(
-            self.base + path, headers=headers, verify=self.certificate, timeout=10
-        )
-
-    def raw_get(self, path):
-        """GET exactly this path: requests would normalise ../ away."""
-        context = ssl.create_default_context(cafile=self.certificate)
-        connection = http.client.HTTPSConnection(
-            "127.0.0.1", self.https_port, context=context, timeout=10
-        )
-        try:
-            connection.request("GET", path)
-            response = connection.getresponse()
-            return response.status, response.read().decode(errors="replace")
-        finally:
-            connection.close()
-
-    def hashed(self, name):
-        manifest = (self.static_root / "staticfiles.json").read_text()
-        return first_match(rf'"{re.escape(name)}": "([^"]+)"', manifest)
 
 
 @pytest.fixture(scope="session")
