@@ -84,12 +84,21 @@ class Compression:
 
 
 def write_copies(path, copies):
-    """Write each copy whole, and remove a copy of older content that no new
-    copy replaces. As WhiteNoise does, copies are as old as their file."""
+    """Write each copy whole, unless those bytes are there already, and remove
+    a copy of older content that no new copy replaces. As WhiteNoise does,
+    copies are as old as their file."""
     modified = os.stat(path).st_mtime
     for suffix in SUFFIXES:
-        if suffix in copies:
-            write_whole(path + suffix, copies[suffix], modified)
-        else:
+        if suffix not in copies:
             with suppress(FileNotFoundError):
                 os.remove(path + suffix)
+        elif read_if_there(path + suffix) != copies[suffix]:
+            write_whole(path + suffix, copies[suffix], modified)
+
+
+def read_if_there(path):
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except FileNotFoundError:
+        return None

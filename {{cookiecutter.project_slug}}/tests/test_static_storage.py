@@ -190,6 +190,17 @@ def test_a_run_never_rewrites_nor_deletes_a_file_the_manifest_named(sources, roo
     assert served(root, names) == before
 
 
+def test_a_full_build_never_rewrites_nor_deletes_a_file_either(sources, root):
+    """Every source is processed again, and makes the files that serve."""
+    names = collect(sources, root)
+    before = served(root, names)
+
+    # In the fingerprint, and changes none of these files' output.
+    collect(sources, root, WHITENOISE_SKIP_COMPRESS_EXTENSIONS=["png"])
+
+    assert served(root, names) == before
+
+
 def test_a_changed_file_keeps_no_compressed_copy_of_its_old_content(sources, root):
     assert (root / "css/alone.css.br").is_file()
     (sources / "css/alone.css").write_text("a{}")  # too small to compress

@@ -1,0 +1,217 @@
+"""The static pipeline as an operator meets it: collectstatic killed at many
+moments while gunicorn + WhiteNoise and nginx serve the site, and collectstatic
+on overlayfs, the file system of container builds."""
+
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from support import (
+    HTTPS_PROXY,
+    Booted,
+    commit_all,
+    git,
+    running_server,
+    skip_or_fail,
+)
+from web_stack import Stack
+
+ANSWERS = {
+    "django_version": "5.2",
+    "use_upload_example": False,
+    "web_server": "nginx",
+    "static_storage": "whitenoise",
+}
+# Kills spread over a run's length (about a second for this project: Django's
+# start, hashing, compression, the manifest), each signal a third of them.
+KILLS = 15
+SIGNALS = (signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
+KILL_AFTER = (0.2, 1.6)  # seconds, uniformly
+# Workers recycle now and then, so some start while a run writes, and
+# others serve pages of manifests newer than they are.
+GUNICORN_OPTIONS = ("--max-requests", "40", "--max-requests-jitter", "10")
+POLLS = 3000  # at most, so the poller's load stays bounded
+LINK = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+PAGE_STATIC = ("css/site.css", "js/site.js", "images/logo.svg")  # home.html's
+MANIFEST = "staticfiles.json"
+
+
+def editable_copy(bake, tmp_path):
+    """The generated project, copied so this test can edit its sources."""
+    project = tmp_path / "project"
+    shutil.copytree(bake(**ANSWERS), project, symlinks=True)
+    return project
+
+
+def edit(project, number):
+    """Change the stylesheet, the script and, every third time, the image the
+    stylesheet links: new hashed names for all three, and for what links them."""
+    for name, comment in (("css/site.css", "/* {} */"), ("js/site.js", "// {}")):
+        path = project / "static" / name
+        path.write_text(path.read_text() + comment.format(f"edit {number}") + "\n")
+    if number % 3 == 0:
+        image = project / "static" / "images" / "pattern.svg"
+        image.write_text(image.read_text() + f"<!-- edit {number} -->\n")
+
+
+class Poller(threading.Thread):
+    """Until stopped: load the home page through nginx, then every static URL
+    it links and every one a page rendered from the current manifest links,
+    through nginx and straight from gunicorn's workers (WhiteNoise), with and
+    without brotli; keep every answer that is not a whole 200."""
+
+    def __init__(self, stack):
+        super().__init__(daemon=True)
+        self.stack = stack
+        self.direct = f"http://{stack.upstream}"
+        self.stopping = threading.Event()
+        self.failures = []
+        self.checked = 0
+
+    def run(self):
+        session = requests.Session()
+        while not self.stopping.is_set() and self.checked < POLLS:
+            page = self.fetch(session, self.stack.base + "/")
+            links = set(LINK.findall(page.text)) if page else set()
+            for link in sorted(links | self.current_links()):
+                for encoding in ("br", "identity"):
+                    headers = {"Accept-Encoding": encoding}
+                    self.fetch(session, self.stack.base + link, headers)
+                    self.fetch(session, self.direct + link, {**headers, **HTTPS_PROXY})
+
+    def current_links(self):
+        """What a worker that read the manifest now puts in the page: a worker
+        started before the run that wrote it must serve these too."""
+        manifest = json.loads((self.stack.static_root / MANIFEST).read_text())
+        return {f"/static/{manifest['paths'][name]}" for name in PAGE_STATIC}
+
+    def fetch(self, session, url, headers=None):
+        self.checked += 1
+        try:
+            response = session.get(
+                url, headers=headers, verify=self.stack.certificate, timeout=10
+            )
+        except requests.RequestException as error:  # a cut or short body too
+            self.failures.append((url, repr(error)))
+            return None
+        if response.status_code != 200:
+            self.failures.append((url, response.status_code))
+            return None
+        return response
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exception):
+        self.stopping.set()
+        self.join(timeout=30)
+
+
+def collectstatic_processes(project):
+    """PIDs of processes running collectstatic in ``project`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            cwd = os.readlink(entry / "cwd")
+        except (OSError, ValueError):
+            continue
+        if b"collectstatic" in command and cwd == str(project):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.web
+def test_killed_runs_never_break_a_link_and_the_next_run_finishes(
+    bake, project_python, shared_dir, certificate, tmp_path
+):
+    project = editable_copy(bake, tmp_path)
+    booted = Booted("faults", ANSWERS, project, project_python("5.2"))
+    root = shared_dir / "faults"
+    root.mkdir()
+    stack = Stack("nginx", booted, root, certificate, tcp=True)
+    stack.prepare(certificate[1])
+    environment = booted.environment("production", **stack.variables)
+    command = [str(booted.python), "manage.py", "collectstatic", "--noinput"]
+    delays = random.Random(14)
+    stack.start_gunicorn(*GUNICORN_OPTIONS)
+    try:
+        with (
+            running_server(
+                stack.web_server_command(),
+                cwd=root,
+                env=dict(os.environ),
+                url=stack.base + "/static/",
+                log_path=root / "server.log",
+                verify=stack.certificate,
+            ),
+            Poller(stack) as poller,
+        ):
+            for number in range(KILLS):
+                edit(project, number)
+                run = subprocess.Popen(
+                    command, cwd=project, env=environment, stderr=subprocess.DEVNULL
+                )
+                time.sleep(delays.uniform(*KILL_AFTER))
+                run.send_signal(SIGNALS[number % len(SIGNALS)])
+                run.wait(timeout=60)
+                if number % 3 == 2:  # now and then a run ends: pages change
+                    stack.manage("collectstatic", "--noinput")
+            finished = stack.manage("collectstatic", "--noinput")
+    finally:
+        stack.stop_gunicorn()
+
+    assert poller.failures == []
+    assert poller.checked > 100, "the poller hardly ran"
+    assert "static files copied" in finished.stdout
+    assert collectstatic_processes(project) == []
+    assert list(stack.static_root.rglob("*.partial")) == []
+
+
+@pytest.mark.boot
+def test_collectstatic_runs_on_overlayfs(bake, project_python, tmp_path):
+    """The lower layer is the project as committed, as in an image build; with
+    the kernel's default redirect_dir=off, renaming a directory of the lower
+    layer fails (EXDEV), so a pipeline that swaps directories cannot work."""
+    if os.geteuid() != 0:
+        skip_or_fail("mounting overlayfs needs root")
+    committed = editable_copy(bake, tmp_path)
+    commit_all(committed, "The project as committed")
+    layers = {name: tmp_path / name for name in ("lower", "upper", "work", "merged")}
+    git(tmp_path, "clone", "--quiet", committed, layers["lower"])
+    for name in ("upper", "work", "merged"):
+        layers[name].mkdir()
+    options = "lowerdir={lower},upperdir={upper},workdir={work}".format(**layers)
+    mounted = subprocess.run(
+        ["mount", "-t", "overlay", "overlay", "-o", options, layers["merged"]],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        skip_or_fail(f"overlayfs cannot be mounted here: {mounted.stderr.strip()}")
+    project = layers["merged"]
+    try:
+        with pytest.raises(OSError, match="Invalid cross-device link"):
+            (project / "static").rename(project / "static.moved")
+        booted = Booted("overlay", ANSWERS, project, project_python("5.2"))
+
+        booted.manage("collectstatic", "--noinput", settings="production")
+        edit(project, 0)
+        booted.manage("collectstatic", "--noinput", settings="production")
+
+        manifest = (project / "staticfiles" / "staticfiles.json").read_text()
+        hashed = re.search(r'"css/site.css": "([^"]+)"', manifest).group(1)
+        assert "/* edit 0 */" in (project / "staticfiles" / hashed).read_text()
+    finally:
+        subprocess.run(["umount", layers["merged"]], check=True)
