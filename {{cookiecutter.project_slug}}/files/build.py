@@ -32,6 +32,8 @@ OUTPUT_SETTINGS = (
     "WHITENOISE_KEEP_ONLY_HASHED_FILES",
     "WHITENOISE_SKIP_COMPRESS_EXTENSIONS",
 )
+# What the manifest records beside Django's paths.
+RECORD = ("sources", "fingerprint")
 # Code that is versioned by its distribution rather than read here.
 PACKAGED = ("builtins", "django", "whitenoise")
 
@@ -135,6 +137,13 @@ class Plan:
     # Stale sources that reference nothing: their output is their content, so
     # it can be compressed before Django gets to them. name -> bytes.
     final: dict = field(default_factory=dict)
+
+    def record(self):
+        """What the manifest records of this run, beside Django's paths."""
+        return {
+            "sources": dict(sorted(self.sources.items())),
+            "fingerprint": self.fingerprint,
+        }
 
 
 def plan(storage, paths):

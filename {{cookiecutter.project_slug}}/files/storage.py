@@ -106,7 +106,7 @@ class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
                 self.hashed_files[self.key(name)] = hashed_name
                 yield name, hashed_name, False
             self.run.finish(paths)
-            self.write_manifest(self.run.plan)
+            self.write_manifest(self.run.plan.record())
         finally:
             self.run.close()
             self.run = None
@@ -117,13 +117,33 @@ class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
     def post_process_with_compression(self, files):
         return files  # WhiteNoise's step: the run compresses, once and in order
 
-    def save_manifest(self):
-        # Called by Django's post-processing before the files are compressed:
-        # the run writes the manifest itself, last.
-        if self.run is None:
-            self.write_manifest()
+    def make_helpful_exception(self, exception, name):
+        # WhiteNoise's clearer error, with the notes Django adds to the one it
+        # replaces (Django 6.1: the line of the reference).
+        helpful = super().make_helpful_exception(exception, name)
+        if helpful is not exception:
+            for note in getattr(exception, "__notes__", ()):
+                helpful.add_note(note)
+        return helpful
 
-    def write_manifest(self, plan=None):
+    def save_manifest(self):
+        # Django's post-processing calls this before the files are compressed:
+        # a run writes the manifest itself, last.
+        if self.run is None:
+            self.write_manifest(self.recorded_build(self.hashed_files))
+
+    def recorded_build(self, paths):
+        """The record in the manifest on disk, if it has these paths: saving
+        them again keeps what they were built from."""
+        try:
+            current = json.loads(self.read_manifest() or "{}")
+        except ValueError:
+            return {}
+        if not isinstance(current, dict) or current.get("paths") != paths:
+            return {}
+        return {key: current[key] for key in build.RECORD if key in current}
+
+    def write_manifest(self, record):
         """Django's manifest (paths sorted), plus the record of what it was built
         from; written whole, and only when it changed."""
         self.hashed_files = dict(sorted(self.hashed_files.items()))
@@ -134,10 +154,8 @@ class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
             "paths": self.hashed_files,
             "version": self.manifest_version,
             "hash": self.manifest_hash,
+            **record,
         }
-        if plan is not None:
-            payload["sources"] = dict(sorted(plan.sources.items()))
-            payload["fingerprint"] = plan.fingerprint
         contents = json.dumps(payload, indent=0).encode()
         path = self.manifest_storage.path(self.manifest_name)
         with suppress(FileNotFoundError), open(path, "rb") as current:
