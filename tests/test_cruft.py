@@ -3,11 +3,13 @@ into a throwaway git repository; a project generated from it by cookiecutter and
 one by `cruft create`, each committed and used; the template changed; then
 `cruft check`, `cruft diff` and `cruft update` as a person runs them."""
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 
 import pytest
@@ -336,3 +338,101 @@ def test_renders_for_the_update_do_no_expensive_work(told):
     ):
         assert step not in output, output
     assert seconds < 30, output
+
+
+# --- A project of the old static pipeline -------------------------------------
+
+# The last template commit whose projects collected static files into a
+# staging copy and swapped it in (staticfiles.next/); then the pipeline changed.
+OLD_PIPELINE = "23efb1b"
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SECRET_KEY": "cruft-test-secret-4d8f1a6c9e2b7d3f5a0c8e1b6d9f2a7c4e0b5d8",
+    "DJANGO_ALLOWED_HOSTS": "localhost",
+    "DJANGO_ENV_FILE": os.devnull,
+}
+YOUR_STYLE = ".ours { color: rebeccapurple; }"
+
+
+def export_commit(commit, destination):
+    """The template's files at ``commit`` (git's own history), in a fresh git
+    repository."""
+    archive = subprocess.run(
+        ["git", "-C", str(TEMPLATE_DIR), "archive", "--format=tar", commit],
+        capture_output=True,
+    )
+    if archive.returncode != 0:
+        skip_or_fail(
+            f"the template's git history lacks {commit}: {archive.stderr.decode()}"
+        )
+    destination.mkdir()
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as files:
+        files.extractall(destination, filter="data")
+    return commit_all(destination, f"The template at {commit}")
+
+
+def manage(project, *arguments):
+    result = subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=project,
+        env={**environment(project.parent), **PRODUCTION},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_a_project_of_the_old_pipeline_updates_and_its_static_root_serves(tmp_path):
+    """Generated before the static pipeline changed, used (a style of its own,
+    collectstatic run again, so staticfiles.next/ holds the tree it replaced),
+    updated: the files the owner did not touch follow without conflict, and the
+    next collectstatic works on what the old pipeline left."""
+    template = tmp_path / "template"
+    export_commit(OLD_PIPELINE, template)
+    status, output, _ = run(
+        tmp_path,
+        *("cookiecutter", "template", "--no-input", "--output-dir", "out"),
+        cwd=tmp_path,
+        COOKIECUTTER_SKIP_SETUP="1",
+    )
+    assert status == 0, output
+    project = tmp_path / "out" / SLUG
+    assert (project / "config" / "static_storage.py").is_file()
+    commit_all(project, "Generated")
+    append(project / "static" / "css" / "site.css", YOUR_STYLE)
+    commit_all(project, "Our style")
+    manage(project, "collectstatic", "--noinput")
+    assert (project / "staticfiles.next").is_dir()
+    for path in template.iterdir():  # the next commit: the template as it is
+        if path.is_dir() and path.name != ".git":
+            shutil.rmtree(path)
+        elif path.is_file():
+            path.unlink()
+    export_template(template)
+
+    status, output, _ = run(
+        tmp_path, "cruft", "update", "--skip-apply-ask", cwd=project
+    )
+
+    assert status == 0, output
+    assert git(project, "diff", "--name-only", "--diff-filter=U") == ""
+    assert not list(project.rglob("*.rej"))
+    assert "<<<<<<<" not in git(project, "diff", "HEAD")
+    assert (project / "files" / "storage.py").is_file()
+    assert not (project / "config" / "static_storage.py").exists()
+    assert not (project / "config" / "management").exists()
+    assert (
+        (project / "static" / "css" / "site.css")
+        .read_text()
+        .endswith(f"{YOUR_STYLE}\n")
+    )
+    manage(project, "collectstatic", "--noinput")
+    manage(project, "check", "--deploy", "--fail-level", "WARNING")
+    manifest = json.loads((project / "staticfiles" / "staticfiles.json").read_text())
+    assert "fingerprint" in manifest
+    for hashed_name in manifest["paths"].values():
+        assert (project / "staticfiles" / hashed_name).is_file(), hashed_name
+    site = project / "staticfiles" / manifest["paths"]["css/site.css"]
+    assert YOUR_STYLE in site.read_text()
