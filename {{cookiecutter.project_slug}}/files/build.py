@@ -16,7 +16,6 @@ import re
 import sys
 import zlib
 from dataclasses import dataclass, field
-from importlib import metadata
 
 import brotli
 import django
@@ -34,8 +33,8 @@ OUTPUT_SETTINGS = (
 )
 # What the manifest records beside Django's paths.
 RECORD = ("sources", "fingerprint")
-# Code that is versioned by its distribution rather than read here.
-PACKAGED = ("builtins", "django", "whitenoise")
+# Code that a version stands for, rather than its source.
+VERSIONED = ("builtins", "django")
 
 
 def digest(data):
@@ -44,16 +43,16 @@ def digest(data):
 
 def fingerprint(storage):
     """A digest of everything but the sources that shapes the output: Python,
-    Django, WhiteNoise, brotli and zlib versions, the storage's own code, its
-    patterns and options, the settings above and the brotli quality."""
+    Django, brotli and zlib versions, the code of the storage and of its
+    compressor (the project's and WhiteNoise's), the storage's patterns and
+    options, the settings above and the brotli quality."""
     facts = {
         "python": list(sys.version_info[:2]),
         "django": django.get_version(),
-        "whitenoise": metadata.version("whitenoise"),
         "brotli": brotli.__version__,
         "zlib": zlib.ZLIB_RUNTIME_VERSION,
         "brotli_quality": compression.BROTLI_QUALITY,
-        "code": sorted(code_of(type(storage))),
+        "code": code_of(type(storage), compression.QualityCompressor),
         "patterns": described(storage.patterns),
         "storage": {
             name: described(getattr(storage, name))
@@ -73,15 +72,15 @@ def fingerprint(storage):
     return digest(json.dumps(facts, sort_keys=True).encode())
 
 
-def code_of(storage_class):
-    """{module: source digest} of the project's code behind the storage: the
-    modules of its own classes, this one and the compression's."""
+def code_of(*classes):
+    """[module:digest] of the source of every module behind ``classes`` but
+    Django's (its version stands for it), this one and the compression's."""
     modules = {__name__, compression.__name__}
-    modules.update(cls.__module__ for cls in storage_class.__mro__)
+    modules.update(cls.__module__ for each in classes for cls in each.__mro__)
     return [
         f"{name}:{digest(inspect.getsource(sys.modules[name]).encode())}"
-        for name in modules
-        if name.split(".")[0] not in PACKAGED
+        for name in sorted(modules)
+        if name.split(".")[0] not in VERSIONED
     ]
 
 
@@ -146,19 +145,18 @@ class Plan:
         }
 
 
-def plan(storage, paths):
-    """Read every source in ``paths`` ({name: (storage, path)}) and decide."""
+def plan(storage, paths, on_disk):
+    """Read every source in ``paths`` ({name: (storage, path)}) and decide;
+    ``on_disk``: the names of the files in STATIC_ROOT."""
     current = fingerprint(storage)
     last = last_build(storage, current)
     patterns = reference_patterns(storage)
     sources, changed, final = {}, set(), {}
     for name, (source_storage, path) in paths.items():
-        with source_storage.open(path) as source:
-            data = source.read()
+        data = read_source(source_storage, path)
         sources[name] = digest(data)
-        if last["sources"].get(name) != sources[name] or not built(
-            storage, last["paths"].get(storage.key(name))
-        ):
+        built = last["paths"].get(storage.key(name)) in on_disk
+        if last["sources"].get(name) != sources[name] or not built:
             changed.add(name)
             if references_nothing(name, data, patterns):
                 final[name] = data
@@ -175,8 +173,15 @@ def plan(storage, paths):
     )
 
 
-def built(storage, hashed_name):
-    return bool(hashed_name) and storage.exists(hashed_name)
+def read_source(storage, path):
+    """A source's bytes; straight from the file system where it is on one."""
+    try:
+        full_path = storage.path(path)
+    except NotImplementedError:
+        with storage.open(path) as source:
+            return source.read()
+    with open(full_path, "rb") as source:
+        return source.read()
 
 
 def last_build(storage, current):

@@ -35,7 +35,7 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 from files import build
 from files.compression import Compression, QualityCompressor, write_copies
-from files.writing import partial_path, remove_abandoned_partials, write_whole
+from files.writing import existing_files, partial_path, write_whole
 
 
 class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
@@ -94,8 +94,8 @@ class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
     def post_process(self, paths, dry_run=False, **options):
         if dry_run:
             return
-        remove_abandoned_partials(self.location)
-        self.run = Run(self, build.plan(self, paths), paths)
+        on_disk = existing_files(self.location)
+        self.run = Run(self, build.plan(self, paths, on_disk), paths)
         try:
             stale = {name: paths[name] for name in self.run.plan.stale}
             for name, hashed_name, processed in super().post_process(stale, **options):

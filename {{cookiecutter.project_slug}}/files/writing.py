@@ -1,7 +1,7 @@
 """Files written whole or not at all: under a temporary name beside the target,
 then renamed over it. A reader (WhiteNoise, the web server) sees the old file
 or the new one, never part of one; a process killed mid-write leaves only a
-*.partial file, which the next collectstatic removes.
+*.partial file, which the next collectstatic removes (existing_files).
 """
 
 import os
@@ -41,15 +41,22 @@ def write_whole(path, data, modified=None):
             os.utime(partial, (modified, modified))
 
 
-def remove_abandoned_partials(root):
-    """Remove the *.partial files of writers that no longer run on this machine
-    (a killed collectstatic); those of a run in progress stay."""
-    for directory, _, names in os.walk(root):
-        for name in names:
+def existing_files(root):
+    """The names of the files under ``root`` (relative, with "/"), once the
+    *.partial files of writers that no longer run on this machine (a killed
+    collectstatic) are removed; those of a run in progress stay."""
+    names = set()
+    for directory, _, files in os.walk(root):
+        relative = os.path.relpath(directory, root).replace(os.sep, "/")
+        prefix = "" if relative == "." else f"{relative}/"
+        for name in files:
             match = PARTIAL_NAME.search(name)
             if match and not running(int(match.group(1))):
                 with suppress(FileNotFoundError):
                     os.remove(os.path.join(directory, name))
+            else:
+                names.add(prefix + name)
+    return names
 
 
 def running(pid):
