@@ -14,7 +14,7 @@ from contextlib import suppress
 import brotli
 from whitenoise.compress import Compressor
 
-from files.writing import write_whole
+from files.writing import read_if_there, write_whole
 
 # Brotli's quality 11 (WhiteNoise's) takes about 2.5 times as long as 10 for
 # files a few percent smaller; python -m benchmarks.run measures both.
@@ -79,8 +79,9 @@ class Compression:
         return self.jobs[key].result()
 
     def close(self):
-        """Stop what has not started (after a failure, nothing will be written)."""
-        self.pool.shutdown(cancel_futures=True)
+        """Drop what has not started (after a failure, nothing is written);
+        without waiting: a compression under way ends on its own, soon."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def write_copies(path, copies):
@@ -94,11 +95,3 @@ def write_copies(path, copies):
                 os.remove(path + suffix)
         elif read_if_there(path + suffix) != copies[suffix]:
             write_whole(path + suffix, copies[suffix], modified)
-
-
-def read_if_there(path):
-    try:
-        with open(path, "rb") as file:
-            return file.read()
-    except FileNotFoundError:
-        return None

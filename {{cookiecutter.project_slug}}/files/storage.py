@@ -35,7 +35,7 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 from files import build
 from files.compression import Compression, QualityCompressor, write_copies
-from files.writing import existing_files, partial_path, write_whole
+from files.writing import existing_files, partial_path, read_if_there, write_whole
 
 
 class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
@@ -95,20 +95,30 @@ class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
         if dry_run:
             return
         on_disk = existing_files(self.location)
-        self.run = Run(self, build.plan(self, paths, on_disk), paths)
+        run = self.run = Run(self, build.plan(self, paths, on_disk), paths)
         try:
-            stale = {name: paths[name] for name in self.run.plan.stale}
+            stale = {name: paths[name] for name in run.plan.stale}
             for name, hashed_name, processed in super().post_process(stale, **options):
+                if isinstance(processed, Exception):
+                    # collectstatic raises it and leaves this generator as it
+                    # is: end the run first. No manifest is written.
+                    self.end(run)
+                    yield name, hashed_name, processed
+                    return
                 yield name, hashed_name, processed
-                if hashed_name and not isinstance(processed, Exception):
-                    self.run.built(name, hashed_name)
-            for name, hashed_name in self.run.plan.kept.items():
+                if hashed_name:
+                    run.built(name, hashed_name, processed)
+            for name, hashed_name in run.plan.kept.items():
                 self.hashed_files[self.key(name)] = hashed_name
                 yield name, hashed_name, False
-            self.run.finish(paths)
-            self.write_manifest(self.run.plan.record())
+            run.finish(paths)
+            self.write_manifest(run.plan.record())
         finally:
-            self.run.close()
+            self.end(run)
+
+    def end(self, run):
+        run.close()
+        if self.run is run:  # and not a later run of this storage
             self.run = None
 
     def create_compressor(self, **kwargs):
@@ -170,6 +180,7 @@ class Run:
     def __init__(self, storage, plan, paths):
         self.storage = storage
         self.plan = plan
+        self.paths = paths
         self.adjustable = [glob for glob, _ in storage.patterns]
         self.sources = {storage.key(name): name for name in plan.sources}
         # Stylesheets and scripts as Django's passes leave them, by hashed name;
@@ -185,28 +196,24 @@ class Run:
             if self.compressor.should_compress(name):
                 self.compression.start(plan.sources[name], data)
         for name in plan.stale:
-            self.refresh_unhashed_copy(name, *paths[name])
+            self.refresh_unhashed_copy(name)
 
-    def refresh_unhashed_copy(self, name, source_storage, path):
+    def refresh_unhashed_copy(self, name):
         """collectstatic copies a source only when it is newer than the copy:
         where build tools fix modification times, an edit keeps its time."""
         target = self.storage.path(name)
         if os.path.islink(target):  # collectstatic --link
             return
-        with suppress(FileNotFoundError), open(target, "rb") as copy:
-            if build.digest(copy.read()) == self.plan.sources[name]:
-                return
-        with source_storage.open(path) as source:
-            self.storage.replace(name, source)
+        copy = read_if_there(target)
+        if copy is None or build.digest(copy) != self.plan.sources[name]:
+            self.storage.replace(name, ContentFile(self.read_source(name)))
 
     def save(self, name, content):
         name = self.storage.clean_name(name)
         if matches_patterns(name, self.adjustable):
             self.outputs[name] = b"".join(content.chunks())
             return name
-        path = self.storage.path(name)
-        if os.path.isfile(path) and os.path.getsize(path) == content.size:
-            return name  # content-addressed: those bytes are there already
+        # Django saves a file that references nothing only if it is missing.
         return self.storage.replace(name, content)
 
     def referenced(self, name, hash_from_file):
@@ -223,16 +230,22 @@ class Run:
             return hash_from_file(name, filename=self.plan.kept[source])
         return hash_from_file(name)
 
-    def built(self, name, hashed_name):
+    def built(self, name, hashed_name, processed):
         """Django gave ``name``'s output its final name: write it if it waited,
         and plan the compressed copies of it and of the unhashed copy."""
         data = self.outputs.pop(hashed_name, None)
-        if data is None:  # written already; its content is the source's
-            key = self.plan.sources[name]
-        else:
-            if not self.storage.exists(hashed_name):
-                self.storage.replace(hashed_name, ContentFile(data))
+        if data is not None:
             key = build.digest(data)
+            if read_if_there(self.storage.path(hashed_name)) != data:
+                self.storage.replace(hashed_name, ContentFile(data))
+        else:  # a file that references nothing: the source's bytes
+            key = self.plan.sources[name]
+            if not processed and hashed_name not in self.plan.done:
+                # There before this run, from no run on record: trust no one.
+                data = read_if_there(self.storage.path(hashed_name))
+                if data is None or build.digest(data) != key:
+                    data = self.read_source(name)
+                    self.storage.replace(hashed_name, ContentFile(data))
         if not self.compressor.should_compress(hashed_name):
             key = None  # and no copies, even from a run with other settings
         if hashed_name not in self.plan.done:
@@ -248,6 +261,9 @@ class Run:
     def read(self, name):
         with self.storage.open(name) as file:
             return file.read()
+
+    def read_source(self, name):
+        return build.read_source(*self.paths[name])
 
     def finish(self, paths):
         """Write the compressed copies; with WHITENOISE_KEEP_ONLY_HASHED_FILES,

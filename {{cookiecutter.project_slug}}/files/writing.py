@@ -41,6 +41,15 @@ def write_whole(path, data, modified=None):
             os.utime(partial, (modified, modified))
 
 
+def read_if_there(path):
+    """The bytes of the file at ``path``, or None if there is none."""
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except FileNotFoundError:
+        return None
+
+
 def existing_files(root):
     """The names of the files under ``root`` (relative, with "/"), once the
     *.partial files of writers that no longer run on this machine (a killed

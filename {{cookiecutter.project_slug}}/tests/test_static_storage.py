@@ -9,6 +9,7 @@ import stat
 
 import brotli
 import pytest
+from django.core.files.storage import FileSystemStorage
 from django.core.management.base import CommandError
 from whitenoise.storage import MissingFileError
 
@@ -201,6 +202,18 @@ def test_a_full_build_never_rewrites_nor_deletes_a_file_either(sources, root):
     assert served(root, names) == before
 
 
+def test_a_full_build_writes_again_a_hashed_file_cut_short(sources, root, tmp_path):
+    """As a writer that writes in place (Django's own storage) leaves one when
+    it is killed."""
+    names = collect(sources, root)
+    image = root / names["img/dot.svg"]
+    image.write_bytes(image.read_bytes()[:10])
+
+    collect(sources, root, WHITENOISE_SKIP_COMPRESS_EXTENSIONS=["png"])
+
+    assert image.read_text() == SOURCES["img/dot.svg"]
+
+
 def test_a_changed_file_keeps_no_compressed_copy_of_its_old_content(sources, root):
     assert (root / "css/alone.css.br").is_file()
     (sources / "css/alone.css").write_text("a{}")  # too small to compress
@@ -230,6 +243,25 @@ def test_a_broken_reference_is_named_and_changes_nothing_served(sources, root):
 
     assert (root / "staticfiles.json").read_bytes() == manifest
     assert served(root, names) == before
+
+
+def test_a_run_that_fails_ends_before_collectstatic_raises(sources, root):
+    """collectstatic raises the error post-processing yields and leaves the
+    generator where it is: the run must not wait for the garbage collector to
+    end it (it would end it in whatever thread it runs in, maybe a later run's)."""
+    write_sources(sources, {"css/broken.css": BROKEN})
+    found = FileSystemStorage(location=sources)
+    names = [p.relative_to(sources).as_posix() for p in sources.rglob("*.*")]
+    paths = {name: (found, name) for name in names}
+    static_storage = storage.CompressedManifestStorage(location=root)
+    processor = static_storage.post_process(paths)  # collectstatic's reference
+
+    for _, _, processed in processor:
+        if isinstance(processed, Exception):
+            break
+
+    assert static_storage.run is None
+    processor.close()
 
 
 def test_a_reference_to_a_removed_source_fails_as_in_an_empty_static_root(
