@@ -49,6 +49,7 @@ MEDIA_IN_BUCKET_PATHS = ("cloud_storage/test_media.py",)
 STATIC_ON_DISK_PATHS = (
     "files/build.py",
     "files/compression.py",
+    "files/run.py",
     "files/storage.py",
     "files/writing.py",
     "tests/static_sources.py",

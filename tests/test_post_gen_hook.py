@@ -84,6 +84,7 @@ CLOUD_STORAGE_FILES = (
 STATIC_ON_DISK_FILES = (
     "files/build.py",
     "files/compression.py",
+    "files/run.py",
     "files/storage.py",
     "files/writing.py",
     "tests/static_sources.py",

@@ -74,8 +74,9 @@ def fingerprint(storage):
 
 def code_of(*classes):
     """[module:digest] of the source of every module behind ``classes`` but
-    Django's (its version stands for it), this one and the compression's."""
-    modules = {__name__, compression.__name__}
+    Django's (its version stands for it), this one, the run's and the
+    compression's."""
+    modules = {__name__, compression.__name__, f"{__package__}.run"}
     modules.update(cls.__module__ for each in classes for cls in each.__mro__)
     return [
         f"{name}:{digest(inspect.getsource(sys.modules[name]).encode())}"
