@@ -45,7 +45,8 @@ STATIC_PUBLISHING_PATHS = (
 )
 MEDIA_IN_BUCKET_PATHS = ("cloud_storage/test_media.py",)
 # What builds hashed, compressed static files in STATIC_ROOT for serving from
-# there (files/storage.py and what it uses).
+# there (files/storage.py and what it uses), and its tests and WhiteNoise's
+# beside it.
 STATIC_ON_DISK_PATHS = (
     "files/build.py",
     "files/compression.py",
@@ -53,6 +54,7 @@ STATIC_ON_DISK_PATHS = (
     "files/storage.py",
     "files/writing.py",
     "tests/static_sources.py",
+    "tests/test_static_serving.py",
     "tests/test_static_storage.py",
 )
 WEB_SERVER_TEMPLATES = "webserver/templates/webserver"

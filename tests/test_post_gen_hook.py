@@ -88,6 +88,7 @@ STATIC_ON_DISK_FILES = (
     "files/storage.py",
     "files/writing.py",
     "tests/static_sources.py",
+    "tests/test_static_serving.py",
     "tests/test_static_storage.py",
 )
 
