@@ -4,8 +4,9 @@
 
 Renders a project with the default answers, gives it an environment with its
 declared dependencies and a synthetic static tree (static_tree.py), then runs
-each section. Every figure is the median of --runs runs; ratios compare cases
-measured side by side in this run. Nothing here passes or fails.
+each section (buckets only with --only buckets). Every figure is the median of
+--runs runs; ratios compare cases measured side by side in this run. Nothing
+here passes or fails.
 """
 
 import argparse
@@ -16,11 +17,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import collectstatic, project, rendering, serving, workers
+from benchmarks import buckets, collectstatic, project, rendering, serving, workers
 from benchmarks.static_tree import write_tree
 from benchmarks.table import print_table
 
-SECTIONS = (rendering, collectstatic, serving, workers)
+SECTIONS = (rendering, collectstatic, serving, workers, buckets)
+# Measured only when asked for (--only buckets): emulators, and collectfasta
+# reading files back from them, take many minutes.
+ON_REQUEST = (buckets,)
 # Work in memory where there is a tmpfs: the figures compare CPU work side by
 # side, and a shared virtual disk adds noise several times larger.
 TMPFS = Path("/dev/shm")
@@ -65,7 +69,10 @@ def main(argv=None):
         context = Context(work, generated, python, options.files, options.runs)
         rows = []
         for section in SECTIONS:
-            if options.only in (None, section.__name__.split(".")[-1]):
+            name = section.__name__.split(".")[-1]
+            if options.only == name or (
+                options.only is None and section not in ON_REQUEST
+            ):
                 print(f"measuring {section.__name__} ...", file=sys.stderr)
                 rows += section.measure(context)
         print_table(rows)

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, NamedTuple
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -53,6 +54,21 @@ class Seen(NamedTuple):
     method: str
     path: str  # with the query string
     status: int
+    started: float = 0.0  # time.monotonic() when the proxy received it
+    ended: float = 0.0  # ... and when it had the answer
+
+
+def most_at_once(seen):
+    """The largest number of these requests that were under way together."""
+    events = sorted(
+        [(request.started, 1) for request in seen]
+        + [(request.ended, -1) for request in seen]
+    )
+    most = under_way = 0
+    for _, change in events:  # at equal times, an end (-1) sorts first
+        under_way += change
+        most = max(most, under_way)
+    return most
 
 
 class CountingProxy(http.server.ThreadingHTTPServer):
@@ -66,6 +82,12 @@ class CountingProxy(http.server.ThreadingHTTPServer):
         self.upstream_port = upstream_port
         # {path: (status, content type, body)}: answered here, not upstream.
         self.canned = canned or {}
+        # fail(method, path) -> a status to answer instead of forwarding, or None.
+        self.fail = None
+        # rewrite(method, path, headers, body) -> (headers, body), to make an
+        # emulator answer as the real service does where it differs.
+        self.rewrite = None
+        self.delay = 0.0  # seconds added to each request, as a network would
         self.endpoint = f"http://127.0.0.1:{self.server_port}"
         self.lock = threading.Lock()
         self.seen = []
@@ -95,23 +117,40 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
     upstream = None
 
     def forward(self):
+        started = time.monotonic()
         try:
             body = self.read_body()
+            if self.server.delay:
+                time.sleep(self.server.delay)
             if self.path.partition("?")[0] in self.server.canned:
-                self.answer_canned()
+                self.answer_canned(started)
+                return
+            failure = self.server.fail and self.server.fail(self.command, self.path)
+            if failure:
+                self.server.record(
+                    Seen(self.command, self.path, failure, started, time.monotonic())
+                )
+                self.send_error(failure, "failed by the test")
                 return
             response, data = self.exchange(self.upstream_headers(body), body)
         except (OSError, http.client.HTTPException, ValueError):
-            self.server.record(Seen(self.command, self.path, 502))
+            self.server.record(
+                Seen(self.command, self.path, 502, started, time.monotonic())
+            )
             self.send_error(502, "upstream failed")
             return
+        headers = response.getheaders()
+        if self.server.rewrite:
+            headers, data = self.server.rewrite(self.command, self.path, headers, data)
         # Recorded before answering, so a client sees its request counted.
-        self.server.record(Seen(self.command, self.path, response.status))
+        self.server.record(
+            Seen(self.command, self.path, response.status, started, time.monotonic())
+        )
         self.send_response_only(response.status, response.reason)
         has_body = self.command != "HEAD" and response.status not in (204, 304)
         # Without a body (HEAD) Content-Length is the object's: keep it.
         skip = HOP_BY_HOP | {"content-length"} if has_body else HOP_BY_HOP
-        for name, value in response.getheaders():
+        for name, value in headers:
             if name.lower() not in skip:
                 self.send_header(name, value)
         if has_body:
@@ -122,9 +161,9 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
 
     do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = forward
 
-    def answer_canned(self):
+    def answer_canned(self, started):
         status, content_type, data = self.server.canned[self.path.partition("?")[0]]
-        self.server.record(Seen(self.command, self.path, status))
+        self.server.record(Seen(self.command, self.path, status, started, started))
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -232,9 +271,33 @@ class StorageServer:
     def counting(self):
         yield Counting(self.proxy)
 
+    @contextmanager
+    def failing(self, fail):
+        """Answer fail(method, path)'s status, when it gives one, instead of
+        forwarding the request."""
+        self.proxy.fail = fail
+        try:
+            yield
+        finally:
+            self.proxy.fail = None
+
+    @contextmanager
+    def rewriting(self, rewrite):
+        """Pass answers through rewrite(method, path, headers, body)."""
+        self.proxy.rewrite = rewrite
+        try:
+            yield
+        finally:
+            self.proxy.rewrite = None
+
     def environment(self):
         """Variables a Django process needs to reach the emulator."""
         return {}
+
+    def project_variables(self, directory=None):
+        """What a generated project's production settings read to reach the
+        emulator (``directory``: where to put any credentials file)."""
+        raise NotImplementedError
 
     def stop(self):
         self.proxy.stop()
@@ -252,6 +315,31 @@ class S3Server(StorageServer):
         headers = {"x-amz-acl": "public-read"} if public else {}
         response = requests.put(f"{self.direct}/{name}", headers=headers, timeout=10)
         response.raise_for_status()
+
+    def project_variables(self, directory=None):
+        return {
+            "DJANGO_S3_ENDPOINT_URL": self.endpoint,
+            "DJANGO_S3_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": self.access_key,
+            "AWS_SECRET_ACCESS_KEY": self.secret_key,
+        }
+
+    def client(self):
+        """A boto3 client that talks to moto directly (not counted)."""
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.direct,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            region_name=self.region,
+        )
+
+    def download(self, bucket, key):
+        """An object's bytes, or None if there is none (not counted)."""
+        response = requests.get(f"{self.direct}/{bucket}/{key}", timeout=10)
+        return response.content if response.ok else None
 
     def storage_options(self, bucket, **options):
         """OPTIONS for storages.backends.s3.S3Storage."""
@@ -290,6 +378,12 @@ class GCSServer(StorageServer):
         url = f"{self.direct}/storage/v1/b"
         response = requests.post(url, params=params, json={"name": name}, timeout=10)
         response.raise_for_status()
+
+    def download(self, bucket, key):
+        """An object's bytes, or None if there is none (not counted)."""
+        url = f"{self.direct}/storage/v1/b/{bucket}/o/{quote(key, safe='')}"
+        response = requests.get(url, params={"alt": "media"}, timeout=10)
+        return response.content if response.ok else None
 
     def service_account_file(self, directory):
         """A throwaway service-account key file whose token_uri is the proxy's."""
@@ -332,6 +426,12 @@ class GCSServer(StorageServer):
             "GOOGLE_APPLICATION_CREDENTIALS": str(key_file),
         }
 
+    def project_variables(self, directory=None):
+        """With a ``directory``, a service account key file in it, as in
+        production: it signs media URLs. Without, anonymous: no token requests."""
+        key_file = directory and self.service_account_file(directory)
+        return {**self.environment(key_file), "DJANGO_GCS_PROJECT": self.project}
+
     def storage_options(self, bucket, **options):
         """OPTIONS for storages.backends.gcloud.GoogleCloudStorage, with
         environment() set: unsigned unless a key file is. url() names the
@@ -369,14 +469,30 @@ class AzureServer(StorageServer):
             f"AccountKey={self.account_key};BlobEndpoint={blob_endpoint};"
         )
 
-    def create_bucket(self, name, public=False):
+    def project_variables(self, directory=None):
+        return {"DJANGO_AZURE_CONNECTION_STRING": self.connection_string}
+
+    def client(self, **options):
+        """A BlobServiceClient that talks to Azurite directly (not counted)."""
         try:
             from azure.storage.blob import BlobServiceClient
         except ImportError:
             skip_or_fail("azure-storage-blob is not installed")
         direct = self.connection_string_for(f"{self.direct}/{self.account_name}")
-        client = BlobServiceClient.from_connection_string(direct)
-        client.create_container(name, public_access="blob" if public else None)
+        return BlobServiceClient.from_connection_string(direct, **options)
+
+    def create_bucket(self, name, public=False):
+        self.client().create_container(name, public_access="blob" if public else None)
+
+    def download(self, container, name):
+        """A blob's bytes, or None if there is none (not counted)."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        blob = self.client().get_blob_client(container, name)
+        try:
+            return blob.download_blob().readall()
+        except ResourceNotFoundError:
+            return None
 
     def storage_options(self, container, **options):
         """OPTIONS for storages.backends.azure_storage.AzureStorage.

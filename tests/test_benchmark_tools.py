@@ -6,6 +6,7 @@ from pathlib import Path
 
 import django
 
+from benchmarks import buckets
 from benchmarks.static_tree import TREE, write_tree
 from benchmarks.table import Row, print_table
 
@@ -58,3 +59,35 @@ def test_the_table_aligns_figures_and_ratios(capsys):
     assert "75,342" in lines[4]
     assert lines[4].endswith(" ")
     assert len({len(line) for line in lines}) == 1
+
+
+def test_the_bucket_rows_set_collectfasta_against_the_publisher():
+    figures = {
+        buckets.PUBLISHER: {
+            buckets.COLD: (2.0, 264),
+            buckets.NO_CHANGE: (1.0, 1),
+            buckets.FRESH: (1.0, 0),
+        },
+        buckets.COLLECTFASTA: {
+            buckets.COLD: (4.0, 800),
+            buckets.NO_CHANGE: (1.5, 4),
+            buckets.FRESH: (1.5, 4),
+        },
+    }
+
+    rows = buckets.provider_rows("s3", figures, "collectfasta 3.3.5")
+
+    assert [(row.case, row.figure, row.ratio) for row in rows[:4]] == [
+        ("s3 cold, publisher", 2.0, None),
+        ("s3 cold, collectfasta 3.3.5", 4.0, 2.0),
+        ("s3 cold, publisher", 264, None),
+        ("s3 cold, collectfasta 3.3.5", 800, 800 / 264),
+    ]
+    assert rows[-1].ratio is None  # no ratio over zero requests
+    assert {row.unit for row in rows} == {"s", "requests"}
+
+
+def test_the_collectfasta_settings_put_its_command_first():
+    compile(buckets.COLLECTFASTA_SETTINGS, "bench_collectfasta.py", "exec")
+    assert '"collectfasta",' in buckets.COLLECTFASTA_SETTINGS
+    assert "cloud_storage" in buckets.COLLECTFASTA_SETTINGS  # taken out

@@ -3,6 +3,7 @@ gcp-storage-emulator (GCS) and Azurite (Azure), each behind a proxy that counts
 the requests it receives.
 """
 
+import hashlib
 import html
 import json
 import os
@@ -12,7 +13,7 @@ from urllib.parse import quote, unquote, urlsplit
 import pytest
 import requests
 
-from storage_servers import azure_server, gcs_server, s3_server
+from storage_servers import azure_server, gcs_server, most_at_once, s3_server
 from support import (
     HTTPS_PROXY,
     STORAGE_SETS,
@@ -45,22 +46,6 @@ def both_in(provider):
         for name, answers in STORAGE_SETS.items()
         if answers["static_storage"] == answers["media_storage"] == provider
     )
-
-
-def connection_variables(server, directory):
-    """What the generated settings read to reach this emulator."""
-    if server.backend == "s3":
-        return {
-            "DJANGO_S3_ENDPOINT_URL": server.endpoint,
-            "DJANGO_S3_REGION": server.region,
-            "AWS_ACCESS_KEY_ID": server.access_key,
-            "AWS_SECRET_ACCESS_KEY": server.secret_key,
-        }
-    if server.backend == "gcs":
-        # A service account key file, as in production: it signs media URLs.
-        key_file = server.service_account_file(directory)
-        return {**server.environment(key_file), "DJANGO_GCS_PROJECT": server.project}
-    return {"DJANGO_AZURE_CONNECTION_STRING": server.connection_string}
 
 
 def artifacts_dir():
@@ -144,7 +129,9 @@ def deployed(request, boot, tmp_path_factory):
             "DJANGO_MEDIA_BUCKET": MEDIA_BUCKET,
             "DJANGO_STATIC_ROOT": directory / "staticfiles",
             "DATABASE_URL": f"sqlite:///{directory / 'db.sqlite3'}",
-            **connection_variables(server, directory),
+            # A service account key file for GCS, as in production: it signs
+            # media URLs.
+            **server.project_variables(directory),
         }
         deployment = Deployment(booted, server, variables, directory / "staticfiles")
         deployment.cold = deployment.collectstatic()
@@ -176,6 +163,12 @@ def test_collectstatic_uploads_each_file_once_and_the_manifest_last(deployed):
     ]
     assert "/static/staticfiles.json" in named[-1]
     assert any("/static/admin/css/base." in path for path in named)
+
+
+def test_uploads_run_side_by_side(deployed):
+    uploads = [seen for seen in deployed.cold if seen.method in ("PUT", "POST")]
+
+    assert most_at_once(uploads) > 1
 
 
 def test_a_rerun_with_nothing_changed_makes_a_handful_of_requests(deployed):
@@ -286,3 +279,222 @@ def test_saving_a_taken_name_keeps_both_files(deployed):
     assert first == "notes/same.txt"
     assert second != first
     assert contents == "one two"
+
+
+# The publisher (cloud_storage/publish.py) run on its own, on a STATIC_ROOT the
+# test writes, into a bucket of the test's own.
+PUBLISH = """
+import json
+import django
+django.setup()
+from django.conf import settings
+from cloud_storage.management.commands.collectstatic import Command
+from cloud_storage.publish import publish
+published = publish(settings.STATIC_ROOT, Command().bucket_storage())
+print(json.dumps(published.uploaded))
+"""
+
+
+def built_root(directory, files, paths=None):
+    """A STATIC_ROOT: ``files`` ({name: bytes}) and a manifest with ``paths``."""
+    for name, content in files.items():
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
+        (directory / name).write_bytes(content)
+    manifest = {"version": "1.1", "paths": paths or {}, "hash": ""}
+    (directory / "staticfiles.json").write_text(json.dumps(manifest))
+    return directory
+
+
+def publish(deployed, bucket, root):
+    """Run the publisher; the finished process."""
+    return deployed.booted.run(
+        "-c",
+        PUBLISH,
+        settings="production",
+        **{
+            **deployed.variables,
+            "DJANGO_STATIC_BUCKET": bucket,
+            "DJANGO_STATIC_ROOT": root,
+        },
+    )
+
+
+def uploaded(deployed, bucket, root):
+    """The names the publisher uploaded."""
+    result = publish(deployed, bucket, root)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+@pytest.mark.parametrize("deployed", ["s3"], indirect=True)
+def test_a_multipart_upload_is_not_uploaded_again(deployed, tmp_path):
+    """Its ETag is no MD5; the MD5 the publisher stored in its metadata is."""
+    deployed.server.create_bucket("multipart")
+    # Over boto3's multipart threshold (8 MiB): two parts.
+    root = built_root(tmp_path, {"video/intro.webm": os.urandom(9 * 2**20)})
+
+    first = uploaded(deployed, "multipart", root)
+    stored = deployed.server.client().head_object(
+        Bucket="multipart", Key="static/video/intro.webm"
+    )
+
+    assert first == ["video/intro.webm", "staticfiles.json"]
+    assert re.fullmatch(r'"[0-9a-f]{32}-2"', stored["ETag"]), stored["ETag"]
+    assert uploaded(deployed, "multipart", root) == []
+
+
+def opaque_etags(bucket):
+    """What S3 does for SSE-KMS objects and moto does not: their ETag is not
+    the MD5 of their content. Rewrites each ETag of ``bucket``'s answers."""
+
+    def opaque(match):
+        return hashlib.md5(match.group().encode()).hexdigest()
+
+    def rewrite(method, path, headers, body):
+        if not path.startswith((f"/{bucket}/", f"/{bucket}?")):
+            return headers, body
+        md5 = re.compile("[0-9a-f]{32}")
+        headers = [
+            (name, md5.sub(opaque, value) if name.lower() == "etag" else value)
+            for name, value in headers
+        ]
+        etag = re.compile(rb"<ETag>[^<]*</ETag>")
+        body = etag.sub(
+            lambda found: md5.sub(opaque, found.group().decode()).encode(), body
+        )
+        return headers, body
+
+    return rewrite
+
+
+@pytest.mark.parametrize("deployed", ["s3"], indirect=True)
+def test_sse_kms_objects_whose_etag_is_no_md5_are_not_uploaded_again(
+    deployed, tmp_path
+):
+    server = deployed.server
+    server.create_bucket("encrypted")
+    server.client().put_bucket_encryption(
+        Bucket="encrypted",
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}
+            ]
+        },
+    )
+    root = built_root(tmp_path, {"css/site.css": b"body {}", "js/site.js": b"1;"})
+
+    with server.rewriting(opaque_etags("encrypted")):
+        first = uploaded(deployed, "encrypted", root)
+        second = uploaded(deployed, "encrypted", root)
+    stored = server.client().head_object(Bucket="encrypted", Key="static/css/site.css")
+
+    assert first == ["css/site.css", "js/site.js", "staticfiles.json"]
+    assert stored["ServerSideEncryption"] == "aws:kms"
+    assert second == []
+
+
+def without_md5(generation):
+    """What GCS does and gcp-storage-emulator does not: a composite object
+    has no md5Hash. Drops it from the object of that generation."""
+
+    def rewrite(method, path, headers, body):
+        if not any(
+            name.lower() == "content-type" and "json" in value
+            for name, value in headers
+        ):
+            return headers, body
+        answer = json.loads(body or b"null")
+        if not isinstance(answer, dict):
+            return headers, body
+        for item in [answer, *answer.get("items", [])]:
+            if item.get("generation") == generation:
+                item.pop("md5Hash", None)
+        return headers, json.dumps(answer).encode()
+
+    return rewrite
+
+
+@pytest.mark.parametrize("deployed", ["gcs"], indirect=True)
+def test_a_composite_object_without_an_md5_is_uploaded_once(deployed, tmp_path):
+    server = deployed.server
+    server.create_bucket("composite")
+    api = f"{server.direct}/storage/v1/b/composite/o"
+    for name, part in (("part-1", b"body "), ("part-2", b"{}")):
+        requests.post(
+            f"{server.direct}/upload/storage/v1/b/composite/o",
+            params={"uploadType": "media", "name": name},
+            data=part,
+            timeout=10,
+        ).raise_for_status()
+    composed = requests.post(
+        f"{api}/{quote('static/css/site.css', safe='')}/compose",
+        json={
+            "sourceObjects": [{"name": "part-1"}, {"name": "part-2"}],
+            "destination": {"contentType": "text/css"},
+        },
+        timeout=10,
+    )
+    composed.raise_for_status()
+    root = built_root(tmp_path, {"css/site.css": b"body {}"})
+
+    with server.rewriting(without_md5(composed.json()["generation"])):
+        first = uploaded(deployed, "composite", root)
+        second = uploaded(deployed, "composite", root)
+
+    assert first == ["css/site.css", "staticfiles.json"]
+    assert second == []
+
+
+@pytest.mark.parametrize("deployed", ["azure"], indirect=True)
+def test_blobs_uploaded_in_blocks_are_uploaded_once(deployed, tmp_path):
+    """Azure computes no MD5 for a blob committed from blocks: the publisher
+    gives its own, and a blob another client uploaded so has none."""
+    server = deployed.server
+    server.create_bucket("blocks")
+    client = server.client()
+    # Over the SDK's limit for one request (64 MiB): the publisher's goes in blocks.
+    large = os.urandom(65 * 2**20)
+    small = b"body { color: red }\n" * 200
+    in_blocks = server.client(max_single_put_size=1024, max_block_size=1024)
+    in_blocks.get_blob_client("blocks", "static/css/site.css").upload_blob(small)
+    root = built_root(tmp_path, {"css/site.css": small, "video/intro.webm": large})
+
+    first = uploaded(deployed, "blocks", root)
+    second = uploaded(deployed, "blocks", root)
+
+    assert first == ["css/site.css", "video/intro.webm", "staticfiles.json"]
+    assert second == []
+    video = client.get_blob_client("blocks", "static/video/intro.webm")
+    committed, _ = video.get_block_list()
+    assert len(committed) > 1
+    md5 = video.get_blob_properties().content_settings.content_md5
+    assert bytes(md5) == hashlib.md5(large).digest()
+
+
+def test_a_failed_upload_leaves_the_previous_manifest_serving(deployed, tmp_path):
+    server = deployed.server
+    server.create_bucket("failing", public=True)
+    earlier = built_root(
+        tmp_path / "earlier",
+        {"css/site.css": b"a {}", "css/site.aaaaaaaaaaaa.css": b"a {}"},
+        {"css/site.css": "css/site.aaaaaaaaaaaa.css"},
+    )
+    assert publish(deployed, "failing", earlier).returncode == 0
+    manifest = server.download("failing", "static/staticfiles.json")
+    later = built_root(
+        tmp_path / "later",
+        {"css/site.css": b"b {}", "css/site.bbbbbbbbbbbb.css": b"b {}"},
+        {"css/site.css": "css/site.bbbbbbbbbbbb.css"},
+    )
+
+    def refuse(method, path):
+        return 403 if "site.bbbbbbbbbbbb" in unquote(path) else None
+
+    with server.failing(refuse):
+        result = publish(deployed, "failing", later)
+
+    assert result.returncode != 0
+    assert "Uploading css/site.bbbbbbbbbbbb.css failed" in result.stderr
+    assert "keeps its previous manifest" in result.stderr
+    assert manifest == (earlier / "staticfiles.json").read_bytes()
+    assert server.download("failing", "static/staticfiles.json") == manifest

@@ -4,6 +4,7 @@ from django.contrib.staticfiles.storage import ManifestFilesMixin
 {%- endif %}
 from storages.backends.azure_storage import AzureStorage
 {% if cookiecutter.static_storage == "azure" %}
+from cloud_storage.publish import content_md5, md5
 from files.caching import cache_control
 {%- endif %}
 {%- if cookiecutter.media_storage == "azure" %}
@@ -35,12 +36,30 @@ class StaticStorage(ManifestFilesMixin, AzureStorage):
             "cache_control": cache_control(name),
         }
 
+    def _get_content_settings_parameters(self, name, content=None):
+        # Where django-storages has the content (get_object_parameters gets
+        # the name only). Azure computes a blob's MD5 only when it arrives in
+        # one request; one uploaded in blocks (over 64 MiB) keeps this one.
+        parameters = super()._get_content_settings_parameters(name, content)
+        if content is not None:
+            parameters["content_md5"] = bytearray(content_md5(content).digest())
+        return parameters
+
     def stored_checksums(self):
-        """{name: MD5} of every blob under the prefix, 5,000 per request."""
+        """{name: MD5} of every blob under the prefix, 5,000 per request; None
+        for a blob uploaded in blocks by a client that did not set one."""
         prefix = f"{self.location}/" if self.location else ""
-        checksums = {}
-        for blob in self.client.list_blobs(name_starts_with=prefix):
-            md5 = blob.content_settings.content_md5 or b""
-            checksums[blob.name.removeprefix(prefix)] = bytes(md5).hex()
-        return checksums
+        return {
+            blob.name.removeprefix(prefix): (
+                bytes(blob.content_settings.content_md5).hex()
+                if blob.content_settings.content_md5
+                else None
+            )
+            for blob in self.client.list_blobs(name_starts_with=prefix)
+        }
+
+    def holds_file(self, name, path, stored_md5):
+        """Whether the blob holds the file's bytes. One without an MD5 is
+        uploaded again, once: what this class uploads has one."""
+        return stored_md5 is not None and stored_md5 == md5(path)
 {%- endif %}

@@ -10,6 +10,7 @@ from django.contrib.staticfiles.storage import ManifestFilesMixin
 {%- endif %}
 from storages.backends.gcloud import GoogleCloudStorage
 {% if cookiecutter.static_storage == "gcs" %}
+from cloud_storage.publish import md5
 from files.caching import cache_control
 {%- endif %}
 {%- if cookiecutter.media_storage == "gcs" %}
@@ -42,10 +43,19 @@ class StaticStorage(ManifestFilesMixin, GoogleCloudStorage):
         }
 
     def stored_checksums(self):
-        """{name: MD5} of every object under the prefix, 1,000 per request."""
+        """{name: MD5} of every object under the prefix, 1,000 per request.
+        Composite objects (made by compose, or by gcloud's parallel composite
+        uploads) have none: None."""
         prefix = f"{self.location}/" if self.location else ""
         return {
-            blob.name.removeprefix(prefix): base64.b64decode(blob.md5_hash).hex()
+            blob.name.removeprefix(prefix): (
+                base64.b64decode(blob.md5_hash).hex() if blob.md5_hash else None
+            )
             for blob in self.bucket.list_blobs(prefix=prefix)
         }
+
+    def holds_file(self, name, path, stored_md5):
+        """Whether the object holds the file's bytes. One without an MD5 is
+        uploaded again, once: what this class uploads is never composite."""
+        return stored_md5 is not None and stored_md5 == md5(path)
 {%- endif %}

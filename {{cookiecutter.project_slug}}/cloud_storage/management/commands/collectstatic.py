@@ -3,16 +3,18 @@
 Django's own command, run against a bucket, reads every file back from it to
 hash it: about 1,500 requests for the admin alone, on every deploy. Here the
 hashing happens on disk, in STATIC_ROOT, and only what the bucket lacks is
-uploaded (cloud_storage/publish.py). --clear clears STATIC_ROOT, never the bucket.
+uploaded, on several threads, the manifest last (cloud_storage/publish.py).
+--clear clears STATIC_ROOT, never the bucket.
 """
 
 from django.conf import settings
 from django.contrib.staticfiles.management.commands import collectstatic
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
 from django.core.files.storage import FileSystemStorage
+from django.core.management.base import CommandError
 from django.utils.module_loading import import_string
 
-from cloud_storage.publish import publish
+from cloud_storage.publish import UploadError, publish
 
 
 class Command(collectstatic.Command):
@@ -35,9 +37,12 @@ class Command(collectstatic.Command):
     def collect(self):
         collected = super().collect()
         if not self.dry_run:
-            published = publish(
-                settings.STATIC_ROOT, self.bucket, self.storage.manifest_name
-            )
+            try:
+                published = publish(
+                    settings.STATIC_ROOT, self.bucket, self.storage.manifest_name
+                )
+            except UploadError as error:
+                raise CommandError(str(error)) from error
             self.log(
                 f"Published to the bucket: {len(published.uploaded)} uploaded, "
                 f"{len(published.unchanged)} already there.",
