@@ -14,7 +14,8 @@ error naming the file that references a missing one stays. What it changes:
   the same way, as the very last step: a run killed at any moment leaves the
   previous manifest and every file it names; the next run finishes the job.
 - Reuse: every source is read on every run, and only what changed is built,
-  with what references it (files/build.py decides, files/run.py does). The
+  with what references it (files/build.py decides, files/run.py does). Files
+  that reference nothing are hashed once, not by each of Django's passes. The
   result is what a run into an empty STATIC_ROOT gives.
 - Compression: each distinct content once, at brotli quality 10, in threads
   (files/compression.py), starting before Django has hashed the rest. An
@@ -95,8 +96,11 @@ class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
         on_disk = existing_files(self.location)
         run = self.run = Run(self, build.plan(self, paths, on_disk), paths)
         try:
-            stale = {name: paths[name] for name in run.plan.stale}
-            for name, hashed_name, processed in super().post_process(stale, **options):
+            yield from run.hash_final_sources()
+            django_sources = run.django_sources()
+            for name, hashed_name, processed in super().post_process(
+                django_sources, **options
+            ):
                 if isinstance(processed, Exception):
                     # collectstatic raises it and leaves this generator as it
                     # is: end the run first. No manifest is written.
@@ -105,9 +109,10 @@ class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
                     return
                 yield name, hashed_name, processed
                 if hashed_name:
-                    run.built(name, hashed_name, processed)
-            for name, hashed_name in run.plan.kept.items():
+                    run.built(name, hashed_name)
+            for name, hashed_name in run.named.items():
                 self.hashed_files[self.key(name)] = hashed_name
+            for name, hashed_name in run.plan.kept.items():
                 yield name, hashed_name, False
             run.finish()
             self.write_manifest(run.plan.record())
