@@ -203,11 +203,13 @@ def stale_names(storage, sources, changed, last):
     one of those, and so on."""
     last_paths = last["paths"]
     stale = set(changed)
+    changed = stale | (last["sources"].keys() - sources.keys())
+    if not changed:
+        return stale
     globs = [glob for glob, _ in storage.patterns]
     kept_adjustable = {
         name for name in sources.keys() - stale if matches_patterns(name, globs)
     }
-    changed = stale | (last["sources"].keys() - sources.keys())
     while changed and kept_adjustable:
         old_names = {
             posixpath.basename(last_paths[storage.key(name)])

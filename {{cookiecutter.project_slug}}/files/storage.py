@@ -169,7 +169,7 @@ class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
             "hash": self.manifest_hash,
             **record,
         }
-        contents = json.dumps(payload, indent=0).encode()
+        contents = json.dumps(payload).encode()
         path = self.manifest_storage.path(self.manifest_name)
         with suppress(FileNotFoundError), open(path, "rb") as current:
             if current.read() == contents:
