@@ -21,7 +21,6 @@ from support import (
     Booted,
     commit_all,
     git,
-    running_server,
     skip_or_fail,
 )
 from web_stack import Stack
@@ -147,17 +146,7 @@ def test_killed_runs_never_break_a_link_and_the_next_run_finishes(
     delays = random.Random(14)
     stack.start_gunicorn(*GUNICORN_OPTIONS)
     try:
-        with (
-            running_server(
-                stack.web_server_command(),
-                cwd=root,
-                env=dict(os.environ),
-                url=stack.base + "/static/",
-                log_path=root / "server.log",
-                verify=stack.certificate,
-            ),
-            Poller(stack) as poller,
-        ):
+        with stack.web_server(), Poller(stack) as poller:
             for number in range(KILLS):
                 edit(project, number)
                 run = subprocess.Popen(

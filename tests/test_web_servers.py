@@ -20,7 +20,6 @@ from support import (
     TEMPLATE_DIR,
     Booted,
     first_match,
-    running_server,
     skip_or_fail,
     tiny_png,
 )
@@ -74,16 +73,7 @@ def stacks(bake, project_python, shared_dir, certificate):
                 assert checked.returncode == 0, checked.stderr
                 stack.start_gunicorn()
                 cleanup.callback(stack.stop_gunicorn)
-                cleanup.enter_context(
-                    running_server(
-                        stack.web_server_command(),
-                        cwd=root,
-                        env=dict(os.environ),
-                        url=stack.base + "/static/",
-                        log_path=root / "server.log",
-                        verify=stack.certificate,
-                    )
-                )
+                cleanup.enter_context(stack.web_server())
                 started[server] = stack
             return started[server]
 

@@ -5,6 +5,7 @@ tests run against."""
 
 import contextlib
 import http.client
+import os
 import re
 import shutil
 import ssl
@@ -139,6 +140,17 @@ class Stack:
         else:
             command = [binary, "-t", "-f", str(self.main)]
         return subprocess.run(command, capture_output=True, text=True)
+
+    def web_server(self):
+        """The web server, running until the context ends."""
+        return running_server(
+            self.web_server_command(),
+            cwd=self.root,
+            env=dict(os.environ),
+            url=self.base + "/static/",
+            log_path=self.root / "server.log",
+            verify=self.certificate,
+        )
 
     def web_server_command(self):
         binary = executable(self.server)
