@@ -131,11 +131,12 @@ def references_nothing(name, data, patterns):
 class Plan:
     fingerprint: str
     sources: dict  # source name -> digest of its content, for every source
-    stale: set  # source names Django processes this run
+    stale: set  # source names built this run
     kept: dict  # source name -> its hashed name, kept from the last run
     done: set  # hashed names the last run finished (compressed copies included)
     # Stale sources that reference nothing: their output is their content, so
-    # it can be compressed before Django gets to them. name -> bytes.
+    # the run names them itself and compresses them from the start (the rest
+    # of the stale ones go through Django's passes). name -> bytes.
     final: dict = field(default_factory=dict)
 
     def record(self):
