@@ -81,3 +81,27 @@ def test_a_strong_secret_key_is_taken_stripped(monkeypatch):
     monkeypatch.setenv("DJANGO_SECRET_KEY", f" {STRONG_SECRET}\n")
 
     assert environment.secret_key("DJANGO_SECRET_KEY") == STRONG_SECRET
+
+
+@pytest.mark.parametrize("blank", ["", "  "])
+def test_a_blank_path_is_refused_by_name(monkeypatch, blank):
+    """Blank would mean the project directory: STATIC_ROOT there, and the web
+    server would serve the code and the database."""
+    monkeypatch.setenv("DJANGO_STATIC_ROOT", blank)
+
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_STATIC_ROOT is set but"):
+        environment.env_path("DJANGO_STATIC_ROOT", "staticfiles")
+
+
+def test_an_env_file_that_is_not_there_is_refused_by_name(monkeypatch, tmp_path):
+    monkeypatch.setenv("DJANGO_ENV_FILE", str(tmp_path / "site.env"))
+
+    with pytest.raises(ImproperlyConfigured, match="site.env, which does not exist"):
+        environment.read_env_file()
+
+
+def test_any_host_is_refused_in_production(monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "example.com, *")
+
+    with pytest.raises(ImproperlyConfigured, match="not '\\*'"):
+        environment.host_names("DJANGO_ALLOWED_HOSTS")

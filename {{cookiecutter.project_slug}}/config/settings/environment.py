@@ -18,12 +18,34 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
-env.read_env(os.environ.get("DJANGO_ENV_FILE", BASE_DIR / ".env"))
+
+
+def read_env_file():
+    """.env in the project directory if there is one; the file DJANGO_ENV_FILE
+    names, which must exist (django-environ would only warn: a server would run
+    without its secret key and hosts, and say so much later)."""
+    named = os.environ.get("DJANGO_ENV_FILE", "").strip()
+    if named and not Path(named).exists():
+        raise ImproperlyConfigured(
+            f"DJANGO_ENV_FILE names {named}, which does not exist: create it, "
+            "or unset DJANGO_ENV_FILE to read .env from the project directory."
+        )
+    env.read_env(named or BASE_DIR / ".env")
+
+
+read_env_file()
 
 
 def env_path(name, default):
-    """A filesystem path; a relative value is taken from the project directory."""
-    return BASE_DIR / env.str(name, default=str(default)).strip()
+    """A filesystem path; a relative value is taken from the project directory.
+    Set but blank is refused: it would mean the project directory itself."""
+    value = env.str(name, default=str(default)).strip()
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} is set but empty: give a path, or unset it for the "
+            f"default ({default})."
+        )
+    return BASE_DIR / value
 
 
 def env_list(name, default=()):
@@ -55,6 +77,18 @@ def required_list(name):
     if not items:
         raise ImproperlyConfigured(f"{name} must list at least one value.")
     return items
+
+
+def host_names(name):
+    """The host names a production site answers to. "*" is refused: the web
+    server in front passes any Host header on, and Django checking it against
+    these names is what turns the others away."""
+    hosts = required_list(name)
+    if "*" in hosts:
+        raise ImproperlyConfigured(
+            f"{name} must name the site's hosts such as example.com, not '*'."
+        )
+    return hosts
 
 
 TRUE = ("true", "yes", "on", "1")

@@ -47,6 +47,7 @@ from .environment import (
     env,
     env_bool,
     env_int,
+    host_names,
 {%- if "s3" in providers or "gcs" in providers %}
     optional,
 {%- endif %}
@@ -55,15 +56,14 @@ from .environment import (
     optional_url,
 {%- endif %}
     required,
-    required_list,
     secret_key,
 )
 {%- else %}
-from .environment import env_bool, env_int, required_list, secret_key
+from .environment import env_bool, env_int, host_names, secret_key
 {%- endif %}
 
 SECRET_KEY = secret_key("DJANGO_SECRET_KEY")
-ALLOWED_HOSTS = required_list("DJANGO_ALLOWED_HOSTS")
+ALLOWED_HOSTS = host_names("DJANGO_ALLOWED_HOSTS")
 {%- if "s3" in providers %}
 
 # Amazon S3 or an S3-compatible service (MinIO, R2, Spaces: set the endpoint).
@@ -225,6 +225,16 @@ if MEDIA_DOMAIN:
     MEDIA_URL = f"https://{MEDIA_DOMAIN}/{MEDIA_LOCATION}/"
 {%- endif %}
 {%- endif %}
+
+# Errors, a 500's traceback first, go to standard error: the journal under
+# systemd, gunicorn's error log by hand. Django's own logging sends them
+# nowhere when DEBUG is off (but to ADMINS by mail, when there are any).
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+}
 
 # HTTPS is terminated by the proxy in front, which must set X-Forwarded-Proto
 # (and strip it from what clients send).
