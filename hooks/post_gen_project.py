@@ -96,7 +96,7 @@ INSTALL_TARGET = ".[dev]"
 LOCK_FILE = "uv.lock"
 UV_LOCK = "uv lock"
 UV_SYNC = "uv sync    # writes uv.lock if it is missing, creates .venv"
-UV_INSTALL = "python -m pip install uv    # or see https://docs.astral.sh/uv/"
+UV_INSTALL = "pipx install uv    # or see https://docs.astral.sh/uv/"
 COMMAND_TIMEOUT = 900  # seconds; a dependency install on a slow network
 
 

@@ -187,6 +187,29 @@ def test_typed_answers_are_taken_as_they_are_braces_included(tmp_path):
     assert pyproject["project"]["description"] == description
 
 
+def test_every_prompt_shows_its_text_exactly(tmp_path):
+    """Cookiecutter prints prompts through rich, which reads [dev] as markup:
+    cookiecutter.json escapes brackets, and the person reads them as written."""
+    questions = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+    asked = [name for name in questions if not name.startswith("_")]
+    result = subprocess.run(
+        [sys.executable, "-m", "cookiecutter", str(TEMPLATE_DIR)]
+        + ["-o", str(tmp_path)],
+        input="\n" * len(asked),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COOKIECUTTER_SKIP_SETUP": "1", "COLUMNS": "500"},
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in asked:
+        prompt = questions["__prompts__"][name]
+        texts = prompt.values() if isinstance(prompt, dict) else [prompt]
+        for text in texts:
+            assert text.replace("\\[", "[") in result.stdout, text
+    assert 'pip install -e ".[dev]"' in result.stdout
+
+
 def test_replayed_bad_answers_are_rejected_by_the_pre_generation_hook(tmp_path):
     """--replay skips the context-time check; the hook catches it and cookiecutter
     removes the directory it had created."""

@@ -495,7 +495,7 @@ def test_lock_without_uv_says_how_to_get_it(
         hook.lock_dependencies(tmp_path, uv_answers)
 
     assert "uv is not installed here" in str(unfinished.value)
-    assert unfinished.value.fix[0].startswith("python -m pip install uv")
+    assert unfinished.value.fix[0].startswith("pipx install uv")
     assert unfinished.value.fix[1] == "uv lock"
 
 
@@ -516,7 +516,7 @@ def test_uv_projects_without_uv_are_told_to_install_it(
     with pytest.raises(hook.Unfinished) as unfinished:
         hook.create_environment(tmp_path, uv_answers, uv=None)
 
-    assert unfinished.value.fix[0].startswith("python -m pip install uv")
+    assert unfinished.value.fix[0].startswith("pipx install uv")
     assert unfinished.value.fix[1].startswith("uv sync")
     assert recorded_commands == []
 
