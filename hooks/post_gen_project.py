@@ -278,16 +278,34 @@ def python_floor(answers):
     return answers["_django_lines"][answers["django_version"]]["python_floor"]
 
 
-def find_python(floor):
-    """This interpreter if it is new enough, else a python3.X on PATH that runs."""
+def find_python(floor, uv=None):
+    """An interpreter at least ``floor`` that runs: this one, else a python3.X
+    on PATH, one that pyenv installed (its python3.X shim runs only where pyenv
+    selects that version, so the copy under its root is tried too), or one uv
+    found or installed."""
     wanted = tuple(int(part) for part in floor.split("."))
     if sys.version_info[:2] >= wanted:
         return sys.executable
-    for minor in range(20, wanted[1] - 1, -1):
-        candidate = shutil.which(f"python3.{minor}")
-        if candidate and run_quietly([candidate, "-c", "pass"]).returncode == 0:
+    names = [f"python3.{minor}" for minor in range(20, wanted[1] - 1, -1)]
+    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    candidates = [shutil.which(name) for name in names]
+    for name in names:
+        candidates += sorted(map(str, pyenv.glob(f"versions/*/bin/{name}")))[::-1]
+    if uv:
+        candidates.append(uv_python(uv, floor))
+    for candidate in filter(None, candidates):
+        if run_quietly([candidate, "-c", "pass"]).returncode == 0:
             return candidate
     return None
+
+
+def uv_python(uv, floor):
+    """The interpreter uv finds for ``floor`` or newer, without downloading one."""
+    found = run_quietly(
+        [uv, "python", "find", f">={floor}"],
+        env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
+    )
+    return found.stdout.strip() if found.returncode == 0 else None
 
 
 def run_quietly(command, cwd=None, env=None):
@@ -359,7 +377,7 @@ def lock_dependencies(project, answers):
     if uv is None:
         raise Unfinished("uv is not installed here", [UV_INSTALL, UV_LOCK])
     # Without an interpreter new enough at hand, uv fetches one (with network).
-    base = find_python(python_floor(answers))
+    base = find_python(python_floor(answers), uv)
     request = ["--python", base] if base else []
     run([uv, "lock", "--quiet", *request], project, [UV_LOCK])
     packages = (project / LOCK_FILE).read_text().count("\n[[package]]")
@@ -373,7 +391,7 @@ def create_environment(project, answers, uv=None):
     venv = project / VENV
     python = venv_python(venv)
     floor = python_floor(answers)
-    base = find_python(floor)
+    base = find_python(floor, uv)
     if uses_uv(answers):
         if uv is None:
             raise Unfinished("uv is not installed here", [UV_INSTALL, *fix])

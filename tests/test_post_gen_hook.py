@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -412,7 +413,7 @@ def test_an_existing_venv_is_reused(hook, answers, tmp_path, recorded_commands):
 def test_no_python_new_enough_is_reported_with_the_fix(
     hook, answers, tmp_path, recorded_commands, monkeypatch
 ):
-    monkeypatch.setattr(hook, "find_python", lambda floor: None)
+    monkeypatch.setattr(hook, "find_python", lambda floor, uv=None: None)
 
     with pytest.raises(hook.Unfinished) as unfinished:
         hook.create_environment(tmp_path, {**answers, "django_version": "6.1"})
@@ -425,7 +426,7 @@ def test_no_python_new_enough_is_reported_with_the_fix(
 def test_uv_is_asked_for_a_python_new_enough_when_path_has_none(
     hook, answers, tmp_path, recorded_commands, monkeypatch
 ):
-    monkeypatch.setattr(hook, "find_python", lambda floor: None)
+    monkeypatch.setattr(hook, "find_python", lambda floor, uv=None: None)
 
     hook.create_environment(tmp_path, {**answers, "django_version": "6.1"}, uv="uv")
 
@@ -542,6 +543,7 @@ def test_find_python_prefers_this_one_then_a_working_one_on_path(hook, monkeypat
     assert hook.find_python("3.8") == sys.executable
 
     monkeypatch.setattr(hook.shutil, "which", lambda name: f"/bin/{name}")
+    monkeypatch.setenv("PYENV_ROOT", "/nonexistent")
     works = {"/bin/python3.14"}
 
     def run_quietly(command):
@@ -551,6 +553,30 @@ def test_find_python_prefers_this_one_then_a_working_one_on_path(hook, monkeypat
     assert hook.find_python("3.13") == "/bin/python3.14"
     works.clear()
     assert hook.find_python("3.13") is None
+
+
+def test_find_python_looks_past_pyenv_shims_and_asks_uv(hook, monkeypatch, tmp_path):
+    """pyenv's python3.X shim exits 127 where pyenv selects another version;
+    the interpreter under its root runs. uv finds the ones it installed."""
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    shim = shims / "python3.19"
+    shim.write_text("#!/bin/sh\nexit 127\n")
+    shim.chmod(0o755)
+    installed = tmp_path / "pyenv" / "versions" / "3.19.1" / "bin" / "python3.19"
+    installed.parent.mkdir(parents=True)
+    installed.symlink_to(sys.executable)
+    monkeypatch.setenv("PATH", f"{shims}:{os.environ['PATH']}")
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
+
+    assert hook.find_python("3.19") == str(installed)
+
+    installed.unlink()
+    uv = tmp_path / "uv"
+    uv.write_text(f"#!/bin/sh\n[ \"$3\" = '>=3.19' ] && echo {sys.executable}\n")
+    uv.chmod(0o755)
+    assert hook.find_python("3.19") is None
+    assert hook.find_python("3.19", uv=str(uv)) == sys.executable
 
 
 # --- running commands -----------------------------------------------------------
