@@ -19,6 +19,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import subprocess
 import sys
@@ -441,16 +442,27 @@ COLLECTSTATIC = ("collectstatic", "--noinput", PRODUCTION)
 MIGRATE = ("migrate", "--noinput", "--settings=config.settings.local")
 
 
-def shown(project, python, arguments):
-    """A manage.py command as a person types it in the project directory."""
+def shown(project, python, arguments, env=None):
+    """A manage.py command as a person types it in the project directory, with
+    the variables ``env`` sets that this process's environment lacks (the
+    stand-in bucket names production settings need here)."""
     python = Path(python) if python else venv_python(Path(VENV))
     if python.is_absolute() and python.is_relative_to(project):
         python = python.relative_to(project)
-    return " ".join([str(python), "manage.py", *arguments])
+    missing = [
+        (name, value)
+        for name, value in (env or {}).items()
+        if os.environ.get(name) != value
+    ]
+    if os.name == "nt":  # cmd.exe
+        variables = [f'set "{name}={value}" &&' for name, value in missing]
+    else:
+        variables = [f"{name}={shlex.quote(value)}" for name, value in missing]
+    return " ".join([*variables, str(python), "manage.py", *arguments])
 
 
 def run_manage(project, python, arguments, env=None):
-    fix = [shown(project, python, arguments)]
+    fix = [shown(project, python, arguments, env)]
     if python is None:
         raise Skipped("needs the project's dependencies (see above)", fix)
     run([python, "manage.py", *arguments], project, fix, env=env)
@@ -771,6 +783,15 @@ class Steps:
             flush=True,
         )
 
+    def interrupted(self, finishing):
+        """Ctrl-C: one line, and every set-up command (each can run again)."""
+        lines = [
+            "",
+            "Interrupted. The project is complete; run these in it to finish:",
+            *(f"  {line}" for line in finishing),
+        ]
+        print("\n".join(lines), file=self.out, flush=True)
+
     def summary(self, next_commands):
         lines = [f"Finished in {time.monotonic() - self.started:.1f} s."]
         if self.fixes:
@@ -781,6 +802,25 @@ class Steps:
             lines += [f"  {line}" for line in self.fixes]
         lines += ["", "Next:"] + [f"  {line}" for line in next_commands]
         print("\n".join(lines), file=self.out, flush=True)
+
+
+def finishing_commands(project, python, answers):
+    """What the set-up steps run, in order, as a person types them."""
+    commands = []
+    if not (project / ".env").exists():
+        commands.append("cp .env.example .env    # then set DJANGO_SECRET_KEY in it")
+    if uses_uv(answers):
+        commands.append(UV_LOCK)
+    if python is None:
+        commands += install_commands(answers)
+    environment = production_environment(answers)
+    if answers["static_storage"] not in BUCKET_PROVIDERS:
+        commands.append(shown(project, python, COLLECTSTATIC, environment))
+    commands.append(shown(project, python, MIGRATE))
+    if answers["web_server"] != "none":
+        arguments = web_server_config_command(answers)
+        commands.append(shown(project, python, arguments, environment))
+    return commands
 
 
 def next_commands(project, python, answers):
@@ -811,28 +851,33 @@ def main():
         return
     print(f"Finishing {project.name}:", flush=True)
     steps = Steps()
-    steps.run("Remove options you did not choose", prune, project, answers)
-    steps.run("Create empty directories", make_directories, project)
-    steps.run("Make manage.py executable", make_manage_executable, project)
-    steps.run(
-        "Record the template for cruft updates", record_template, project, answers
-    )
-    steps.run("Write .env", write_env_file, project)
-    if uses_uv(answers):
-        steps.run("Lock dependencies with uv", lock_dependencies, project, answers)
-    found = steps.run(
-        "Find a Python that runs the project", project_python, project, answers
-    )
-    python = found[0] if found else None
-    steps.run("Collect static files", collect_static, project, python, answers)
-    steps.run("Create the local database", migrate, project, python)
-    steps.run(
-        "Write the web server config",
-        write_web_server_config,
-        project,
-        python,
-        answers,
-    )
+    python = None
+    try:
+        steps.run("Remove options you did not choose", prune, project, answers)
+        steps.run("Create empty directories", make_directories, project)
+        steps.run("Make manage.py executable", make_manage_executable, project)
+        steps.run(
+            "Record the template for cruft updates", record_template, project, answers
+        )
+        steps.run("Write .env", write_env_file, project)
+        if uses_uv(answers):
+            steps.run("Lock dependencies with uv", lock_dependencies, project, answers)
+        found = steps.run(
+            "Find a Python that runs the project", project_python, project, answers
+        )
+        python = found[0] if found else None
+        steps.run("Collect static files", collect_static, project, python, answers)
+        steps.run("Create the local database", migrate, project, python)
+        steps.run(
+            "Write the web server config",
+            write_web_server_config,
+            project,
+            python,
+            answers,
+        )
+    except KeyboardInterrupt:
+        steps.interrupted(finishing_commands(project, python, answers))
+        return
     steps.summary(next_commands(project, python, answers))
 
 

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -301,6 +302,45 @@ def test_no_network_keeps_the_project_and_prints_the_commands_to_run(
     project = tmp_path / "out" / "my_site"
     assert project_files(project) == project_files(tmp_path / "reference" / "my_site")
     assert (project / ".env").is_file()
+
+
+# --- Ctrl-C --------------------------------------------------------------------
+
+
+def test_ctrl_c_during_set_up_keeps_the_project_and_prints_how_to_finish(tmp_path):
+    """The terminal sends SIGINT to cookiecutter and its hook alike: here, once
+    the hook is collecting static files."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key != "COOKIECUTTER_SKIP_SETUP" and not key.startswith("DJANGO_")
+    }
+    generating = subprocess.Popen(
+        [sys.executable, "-m", "cookiecutter", str(TEMPLATE_DIR), "--no-input"]
+        + ["--output-dir", str(tmp_path)],
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # a process group of its own, as in a terminal
+    )
+    seen = []
+    for line in generating.stdout:
+        seen.append(line)
+        if "Find a Python that runs the project" in line:
+            os.killpg(generating.pid, signal.SIGINT)
+            break
+    seen += generating.stdout.readlines()  # until the hook, too, has finished
+    generating.wait(timeout=60)
+    output = "".join(seen)
+
+    assert "Traceback" not in output, output
+    assert "Interrupted. The project is complete; run these in it to finish:" in output
+    project = tmp_path / "my_site"
+    assert "manage.py collectstatic --noinput" in output
+    assert (project / ".env").is_file()
+    assert (project / "manage.py").is_file()
 
 
 # --- No write permission ------------------------------------------------------

@@ -761,6 +761,19 @@ def test_web_server_config_for_buckets_loads_production_with_stand_ins(
         assert environment[name] == value
 
 
+def test_a_printed_fix_carries_the_stand_ins_it_needs(hook, answers, tmp_path):
+    """Run as printed, the command loads production settings as the hook did."""
+    answers = {**answers, "static_storage": "s3", "media_storage": "azure"}
+
+    (command,) = hook.finishing_commands(tmp_path, None, answers)[-1:]
+
+    assert command.startswith(
+        "DJANGO_STATIC_BUCKET=static-bucket DJANGO_MEDIA_BUCKET=media-bucket "
+        "DJANGO_AZURE_CONNECTION_STRING='AccountName=stand-in;AccountKey=c3RhbmQtaW4=' "
+        ".venv/bin/python manage.py webserver_config"
+    )
+
+
 def test_bucket_stand_ins_never_replace_real_values(hook, answers):
     answers = {**answers, "static_storage": "gcs"}
 
