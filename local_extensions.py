@@ -14,11 +14,15 @@ import importlib.util
 import json
 from pathlib import Path
 
+from cookiecutter import __version__ as COOKIECUTTER_VERSION
 from cookiecutter.exceptions import FailedHookException
 from jinja2 import TemplateSyntaxError
 from jinja2.ext import Extension
 
 RULES_PATH = Path(__file__).parent / "hooks" / "pre_gen_project.py"
+# Human-readable prompts and yes/no answers as booleans came in 2.2. Older
+# versions pass "True" as text, which the rules would refuse, unhelpfully.
+MINIMUM_COOKIECUTTER = (2, 2)
 
 
 def load_rules():
@@ -29,7 +33,23 @@ def load_rules():
     return module
 
 
+def version_problem(version):
+    """Why this cookiecutter cannot run the template, or None."""
+    release = tuple(int(part) for part in version.split(".")[:2] if part.isdigit())
+    if release >= MINIMUM_COOKIECUTTER:
+        return None
+    minimum = ".".join(map(str, MINIMUM_COOKIECUTTER))
+    return (
+        f"This template needs cookiecutter {minimum} or newer; this is {version}. "
+        "Run the newest one with: pipx run cookiecutter <template> (or uvx "
+        "cookiecutter <template>)."
+    )
+
+
 def checked_answers(answers):
+    problem = version_problem(COOKIECUTTER_VERSION)
+    if problem:
+        raise FailedHookException(problem)
     rules = load_rules()
     found = rules.problems(dict(answers))
     if found:

@@ -11,6 +11,7 @@ import pytest
 from cookiecutter.exceptions import FailedHookException, OutputDirExistsException
 from cookiecutter.main import cookiecutter
 
+import local_extensions
 from support import TEMPLATE_DIR, answers_for
 
 BAD_SLUGS = {
@@ -185,6 +186,20 @@ def test_typed_answers_are_taken_as_they_are_braces_included(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     pyproject = tomllib.loads((tmp_path / "my_site" / "pyproject.toml").read_text())
     assert pyproject["project"]["description"] == description
+
+
+@pytest.mark.parametrize("version", ["1.7.3", "2.1.1"])
+def test_a_cookiecutter_too_old_is_refused_with_the_way_to_a_new_one(version):
+    problem = local_extensions.version_problem(version)
+
+    assert f"needs cookiecutter 2.2 or newer; this is {version}" in problem
+    assert "pipx run cookiecutter" in problem
+
+
+def test_cookiecutter_from_2_2_on_is_taken():
+    assert local_extensions.version_problem("2.2.0") is None
+    assert local_extensions.version_problem("2.6.0") is None
+    assert local_extensions.version_problem("3.0.0.dev1") is None
 
 
 def test_every_prompt_shows_its_text_exactly(tmp_path):
