@@ -19,7 +19,7 @@ from cookiecutter.hooks import run_script_with_context
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from support import TEMPLATE_DIR, free_port, skip_or_fail, tiny_png
+from support import TEMPLATE_DIR, commit_all, free_port, git, skip_or_fail, tiny_png
 
 
 @pytest.fixture(scope="session")
@@ -172,6 +172,26 @@ def test_fresh_environment_from_the_declared_dependencies(
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     print(output)  # the hook's timings, for -s runs
+    if installer == "pip":
+        assert_installing_the_project_adds_only_its_dependencies(project, venv_python)
+
+
+def assert_installing_the_project_adds_only_its_dependencies(project, python):
+    """As the deploy steps install it (pip install .): no package named like
+    the project's own in site-packages, and no file git would see as new."""
+    commit_all(project, "Generated")
+    installed = subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--quiet", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    site_packages = next((project / ".venv" / "lib").glob("python3.*/site-packages"))
+    for package in ("config", "files", "uploads", "webserver"):
+        assert not (site_packages / package).exists(), package
+    assert git(project, "status", "--porcelain") == ""
 
 
 @pytest.mark.slow
