@@ -33,7 +33,7 @@ ANSWERS = {
 }
 # Kills spread over a run's length (about a second for this project: Django's
 # start, hashing, compression, the manifest), each signal a third of them.
-KILLS = 15
+KILLS = 12
 SIGNALS = (signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
 KILL_AFTER = (0.2, 1.6)  # seconds, uniformly
 # Workers recycle now and then, so some start while a run writes, and
