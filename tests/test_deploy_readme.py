@@ -1,14 +1,16 @@
-"""The generated README's production steps, run as they are written, as root, in
-a fresh Debian system: a podman container with systemd as its init, made from
-Debian's packages. Then the site is checked as its visitors and operator meet
-it: over HTTPS through the web server, with an upload that outlives a restart,
-behind units that systemd accepts and that keep the code read-only, and after
-the README's next deploy.
+"""The READMEs, run as they are written, as root, in a fresh Debian system: a
+podman container with systemd as its init, made from Debian's packages. The
+template's command that generates a project, with nothing but Debian's own
+Python; then the generated project's production steps, and the site checked as
+its visitors and operator meet it: over HTTPS through the web server, with an
+upload that outlives a restart, behind units that systemd accepts and that keep
+the code read-only, and after the README's next deploy.
 
 Stand-ins, only what a test must make: the host name (a loopback one), where
-the repository is (a bare clone here), a self-signed certificate where the
-certificate step puts Let's Encrypt's, and this machine's CA bundle for pip
-(its network inspects TLS).
+the template and the repository are (a copy and a bare clone here), a
+self-signed certificate where the certificate step puts Let's Encrypt's, no
+sudo (the shell is root's), and this machine's CA bundle for pip (its network
+inspects TLS).
 """
 
 import json
@@ -21,7 +23,7 @@ import uuid
 
 import pytest
 
-from support import commit_all, git, skip_or_fail, tiny_png
+from support import TEMPLATE_DIR, commit_all, git, skip_or_fail, tiny_png
 
 pytestmark = pytest.mark.deploy
 
@@ -45,6 +47,17 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=$SITE" \\
     -out /etc/letsencrypt/live/"$SITE"/fullchain.pem
 """
 CHANGED_STYLE = ".deployed-again { color: rebeccapurple; }"
+
+
+def generate_command(readme, template):
+    """The template README's command that generates a project, as root runs it,
+    answering every prompt with its default."""
+    block = readme.split("<!-- generate -->")[1]
+    (_, command), *_ = BLOCK.findall(block)
+    command = re.sub(r"\bsudo ", "", command)
+    assert "gh:<org>/cookiecutter-django-static-media" in command, command
+    command = command.replace("gh:<org>/cookiecutter-django-static-media", template)
+    return "set -euxo pipefail\n" + command.replace(template, f"{template} --no-input")
 
 
 def production_steps(readme, repository):
@@ -266,3 +279,28 @@ def test_the_readme_takes_a_fresh_debian_server_to_https_production(
     stylesheet = re.search(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"', page)
     assert CHANGED_STYLE in server.fetch(stylesheet.group(1), body=True)[1]
     assert server.sh(f"git -C /srv/{SLUG} status --porcelain").stdout == ""
+
+
+def test_the_readme_generates_a_project_with_nothing_but_debian_s_python(
+    server, tmp_path
+):
+    """pipx from Debian, cookiecutter from PyPI, and the generator's set-up:
+    .venv built with Debian's Python, static files collected, the database."""
+    template = tmp_path / "template"
+    tracked = git(TEMPLATE_DIR, "ls-files", "-z").split("\0")
+    for name in filter(None, tracked):
+        if (TEMPLATE_DIR / name).exists():
+            (template / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(TEMPLATE_DIR / name, template / name)
+    command = generate_command(
+        (TEMPLATE_DIR / "README.md").read_text(), "/test/template"
+    )
+
+    generated = server.sh(f"cd /root\n{command}")
+
+    assert "Interrupted" not in generated.stdout
+    assert "FAILED" not in generated.stdout, generated.stdout
+    server.sh(
+        "cd /root/my_site && test -f staticfiles/staticfiles.json && test -f .env\n"
+        ".venv/bin/python manage.py check --fail-level WARNING"
+    )
