@@ -129,6 +129,25 @@ def load_hook(tmp_path):
     return load_hook
 
 
+@pytest.fixture
+def load_bootstrap(tmp_path):
+    """Render the generated project's bootstrap.py for ``answers`` with
+    cookiecutter's own environment, and import it."""
+
+    def load_bootstrap(answers):
+        source = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "bootstrap.py"
+        environment = StrictEnvironment(context={"cookiecutter": answers})
+        rendered = environment.from_string(source.read_text())
+        path = tmp_path / f"bootstrap_{len(list(tmp_path.glob('bootstrap_*')))}.py"
+        path.write_text(rendered.render(cookiecutter=answers))
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load_bootstrap
+
+
 @pytest.fixture(scope="session")
 def shared_dir():
     """A directory the web servers' www-data workers can read (pytest's is 0700)."""

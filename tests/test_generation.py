@@ -64,45 +64,47 @@ def generate(
 
 
 def test_with_django_here_static_files_are_collected_with_it(tmp_path):
-    result, output = generate(sys.executable, tmp_path, COOKIECUTTER_SKIP_SETUP="1")
+    result, output = generate(sys.executable, tmp_path)
 
     assert result.returncode == 0, output
     project = tmp_path / "my_site"
-    assert "[ok] Find a Python that runs the project" in output
+    assert f"[ok] Use your Python (0.0 s): {sys.executable} imports Django" in re.sub(
+        r"\(\d+\.\d s\)", "(0.0 s)", output
+    )
     assert "[ok] Collect static files" in output
     assert (project / "staticfiles" / "staticfiles.json").is_file()
     assert (project / "db.sqlite3").is_file()
+    assert (project / "deploy" / "nginx.conf").is_file()
     assert not (project / ".venv").exists()
     assert "Finished in" in output
     assert "python manage.py runserver" in output
 
 
-def test_without_django_and_set_up_off_the_commands_to_finish_are_printed(
-    bare_python, tmp_path
+@pytest.mark.parametrize("off", ["COOKIECUTTER_SKIP_SETUP=1", "set_up_environment=no"])
+def test_with_set_up_off_the_project_is_pruned_and_bootstrap_is_named(
+    bare_python, tmp_path, off
 ):
-    result, output = generate(bare_python, tmp_path, COOKIECUTTER_SKIP_SETUP="1")
+    variables = dict([off.split("=")]) if off.isupper() else {}
+    answers = [] if variables else [off]
+
+    result, output = generate(bare_python, tmp_path, *answers, **variables)
 
     assert result.returncode == 0, output
     project = tmp_path / "my_site"
-    assert "[skipped] Find a Python that runs the project" in output
-    assert "environment set-up is off" in output
-    assert "[skipped] Collect static files" in output
-    assert '.venv/bin/python -m pip install -e ".[dev]"' in output
-    assert (
-        ".venv/bin/python manage.py collectstatic --noinput"
-        " --settings=config.settings.production"
-    ) in output
-    assert (project / ".env").is_file()
-    assert not (project / ".venv").exists()
-    assert sorted(p.name for p in (project / "staticfiles").iterdir()) == [".gitkeep"]
-
-
-def test_set_up_answered_no_is_the_same_as_the_variable(bare_python, tmp_path):
-    result, output = generate(bare_python, tmp_path, "set_up_environment=no")
-
-    assert result.returncode == 0, output
-    assert "environment set-up is off" in output
-    assert not (tmp_path / "my_site" / ".venv").exists()
+    assert "[ok] Remove options you did not choose" in output
+    assert output.split("Next:")[1].split() == [
+        "python3",
+        "bootstrap.py",
+        "#",
+        ".env,",
+        ".venv,",
+        "static",
+        "files,",
+        "database",
+    ]
+    for name in (".env", ".venv", "db.sqlite3", "deploy/nginx.conf"):
+        assert not (project / name).exists(), name
+    assert not (project / "staticfiles").exists()
 
 
 def test_a_failing_step_keeps_the_project_and_prints_the_fix(tmp_path):
@@ -116,9 +118,7 @@ def test_a_failing_step_keeps_the_project_and_prints_the_fix(tmp_path):
     (static / "broken.css").write_text('body { background: url("missing.png"); }')
     output_dir = tmp_path / "out"
 
-    result, output = generate(
-        sys.executable, output_dir, template=template, COOKIECUTTER_SKIP_SETUP="1"
-    )
+    result, output = generate(sys.executable, output_dir, template=template)
 
     assert result.returncode == 0, output
     assert "[FAILED] Collect static files" in output
@@ -156,8 +156,8 @@ def test_fresh_environment_from_the_declared_dependencies(
     result, output = generate(bare_python, tmp_path, **variables)
 
     assert result.returncode == 0, output
-    assert "[ok] Find a Python that runs the project" in output, output
-    assert "installed into .venv" in output
+    assert "[ok] Build the environment" in output, output
+    assert "the project installed into .venv" in output
     project = tmp_path / "my_site"
     venv_python = project / ".venv" / "bin" / "python"
     assert (project / "staticfiles" / "staticfiles.json").is_file(), output
@@ -204,7 +204,7 @@ def test_a_uv_project_gets_a_lock_and_a_venv_synced_from_it(bare_python, tmp_pat
 
     assert result.returncode == 0, output
     assert re.search(r"\[ok\] Lock dependencies with uv .*uv\.lock pins \d+", output)
-    assert "[ok] Find a Python that runs the project" in output, output
+    assert "[ok] Build the environment" in output, output
     project = tmp_path / "my_site"
     assert (project / "staticfiles" / "staticfiles.json").is_file(), output
     assert "uv run python manage.py runserver" in output
@@ -239,7 +239,7 @@ def test_a_uv_project_without_network_says_to_lock_and_sync(bare_python, tmp_pat
 
     assert result.returncode == 0, output
     assert "[FAILED] Lock dependencies with uv" in output
-    assert "[FAILED] Find a Python that runs the project" in output
+    assert "[FAILED] Build the environment" in output
     fixes = output.partition("run these in it:")[2]
     assert "  uv lock\n" in fixes
     assert "  uv sync    # writes uv.lock" in fixes
@@ -301,8 +301,7 @@ def test_no_network_keeps_the_project_and_prints_the_commands_to_run(
     result, output = generate(bare_python, tmp_path / "out", **variables)
 
     assert result.returncode == 0, output
-    assert "installing the project into .venv" in output
-    assert "[FAILED] Find a Python that runs the project" in output
+    assert "[FAILED] Build the environment" in output
     assert closed.removeprefix("http://") in output, output  # what it could not reach
     assert (
         "Not everything finished. The project is complete; run these in it:" in output
@@ -314,14 +313,17 @@ def test_no_network_keeps_the_project_and_prints_the_commands_to_run(
         ".venv/bin/python manage.py webserver_config",
     ):
         assert command in output
-    # Every file a generation with set-up off makes, .env included.
+    # Every file a generation with set-up off makes, and the set-up that
+    # needs no network: directories and .env.
     reference, reference_output = generate(
         bare_python, tmp_path / "reference", COOKIECUTTER_SKIP_SETUP="1"
     )
     assert reference.returncode == 0, reference_output
     project = tmp_path / "out" / "my_site"
-    assert project_files(project) == project_files(tmp_path / "reference" / "my_site")
-    assert (project / ".env").is_file()
+    made_offline = ["media", "media/.gitkeep", "staticfiles", "staticfiles/.gitkeep"]
+    assert project_files(project) == sorted(
+        [*project_files(tmp_path / "reference" / "my_site"), ".env", *made_offline]
+    )
 
 
 # --- Ctrl-C --------------------------------------------------------------------
@@ -348,7 +350,7 @@ def test_ctrl_c_during_set_up_keeps_the_project_and_prints_how_to_finish(tmp_pat
     seen = []
     for line in generating.stdout:
         seen.append(line)
-        if "Find a Python that runs the project" in line:
+        if "Build the environment" in line or "Use your Python" in line:
             os.killpg(generating.pid, signal.SIGINT)
             break
     seen += generating.stdout.readlines()  # until the hook, too, has finished
@@ -401,14 +403,13 @@ def test_a_directory_you_cannot_write_keeps_the_project_and_prints_the_fix(tmp_p
             project.parent,
             "--overwrite-if-exists",
             prefix=prefix,
-            COOKIECUTTER_SKIP_SETUP="1",
         )
     finally:
         for directory in read_only:
             directory.chmod(0o755)
 
     assert result.returncode == 0, output
-    assert "[FAILED] Create empty directories" in output
+    assert "[FAILED] Create media/ and staticfiles/" in output
     assert f"Permission denied: '{project / 'media' / '.gitkeep'}'" in output
     assert "[FAILED] Collect static files" in output
     assert f"{project / 'staticfiles'} is not writable by this user" in output
@@ -437,7 +438,6 @@ def generated(tmp_path_factory):
         root / "out",
         "--config-file",
         str(config),
-        COOKIECUTTER_SKIP_SETUP="1",
     )
     assert result.returncode == 0, output
     (replay,) = (root / "replay").glob("*.json")
@@ -565,9 +565,11 @@ def test_the_hook_run_again_changes_nothing_you_made(
     before = snapshot(project)
     capfd.readouterr()
 
-    run_script_with_context(
-        TEMPLATE_DIR / "hooks" / "post_gen_project.py", project, context
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("COOKIECUTTER_SKIP_SETUP", raising=False)  # set-up on
+        run_script_with_context(
+            TEMPLATE_DIR / "hooks" / "post_gen_project.py", project, context
+        )
 
     output = capfd.readouterr().out
     assert "kept the existing .env" in output
