@@ -1,7 +1,7 @@
 """Jinja filters that cookiecutter loads through ``_extensions`` in cookiecutter.json.
 
-``checked_answers`` runs the pre-generation rules while cookiecutter builds its
-context, before it creates any directory: a slug such as ``a/b`` or ``..`` would
+``checked_answers`` runs the answer rules (``answer_rules.py``) while cookiecutter
+builds its context, before it creates any directory: a slug such as ``a/b`` or ``..`` would
 otherwise already be a path on disk by the time the pre-generation hook runs.
 
 Answers given as ``key=value`` (or ``extra_context``) are Jinja to cookiecutter,
@@ -10,27 +10,18 @@ is not valid Jinja would end in a traceback: ``AnswerChecks`` refuses it first,
 with a message, through the exception cookiecutter reports as a failed hook.
 """
 
-import importlib.util
 import json
-from pathlib import Path
 
 from cookiecutter import __version__ as COOKIECUTTER_VERSION
 from cookiecutter.exceptions import FailedHookException
 from jinja2 import TemplateSyntaxError
 from jinja2.ext import Extension
 
-RULES_PATH = Path(__file__).parent / "hooks" / "pre_gen_project.py"
+import answer_rules
+
 # Human-readable prompts and yes/no answers as booleans came in 2.2. Older
 # versions pass "True" as text, which the rules would refuse, unhelpfully.
 MINIMUM_COOKIECUTTER = (2, 2)
-
-
-def load_rules():
-    """Import the pre-generation hook; its rules are plain functions."""
-    spec = importlib.util.spec_from_file_location("pre_gen_rules", RULES_PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def version_problem(version):
@@ -50,10 +41,9 @@ def checked_answers(answers):
     problem = version_problem(COOKIECUTTER_VERSION)
     if problem:
         raise FailedHookException(problem)
-    rules = load_rules()
-    found = rules.problems(dict(answers))
+    found = answer_rules.problems(dict(answers))
     if found:
-        raise FailedHookException(rules.report(found))
+        raise FailedHookException(answer_rules.report(found))
     return "yes"
 
 

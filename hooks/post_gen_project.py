@@ -11,6 +11,7 @@ Nothing here exits with an error, because cookiecutter would then delete the
 whole project. Answers arrive as JSON data and are never pasted into source.
 """
 
+import fnmatch
 import importlib.util
 import json
 import os
@@ -25,32 +26,6 @@ SKIP_SETUP_VARIABLE = "COOKIECUTTER_SKIP_SETUP"
 # What the project imports (brotli: WhiteNoise's .br files); all present means
 # this interpreter runs it, and bootstrap.py uses it instead of building .venv.
 PROJECT_MODULES = ("django", "environ", "whitenoise", "brotli")
-UPLOAD_EXAMPLE_PATHS = ("uploads",)
-WEB_SERVER_APP = "webserver"
-WEB_SERVERS = ("nginx", "apache")
-CLOUD_STORAGE_APP = "cloud_storage"
-BUCKET_PROVIDERS = ("s3", "gcs", "azure")
-# What publishes collectstatic's output to a bucket; media needs none of it.
-STATIC_PUBLISHING_PATHS = (
-    "cloud_storage/management",
-    "cloud_storage/publish.py",
-    "cloud_storage/test_static.py",
-)
-MEDIA_IN_BUCKET_PATHS = ("cloud_storage/test_media.py",)
-# What builds hashed, compressed static files in STATIC_ROOT for serving from
-# there (files/storage.py and what it uses), and its tests and WhiteNoise's
-# beside it.
-STATIC_ON_DISK_PATHS = (
-    "files/build.py",
-    "files/compression.py",
-    "files/run.py",
-    "files/storage.py",
-    "files/writing.py",
-    "tests/static_sources.py",
-    "tests/test_static_serving.py",
-    "tests/test_static_storage.py",
-)
-WEB_SERVER_TEMPLATES = "webserver/templates/webserver"
 CRUFT_FILE = ".cruft.json"
 # What cruft update and cruft diff never touch: secrets, data, build output and
 # the web server config people edit (README.md, Deploy). cruft deletes each path,
@@ -80,60 +55,33 @@ class NoRecord(Exception):
 
 
 def prune(project, answers):
-    """Remove the files of options the answers did not ask for."""
-    removed = []
-    if not answers["use_upload_example"]:
-        removed += UPLOAD_EXAMPLE_PATHS
-    server = answers["web_server"]
-    if server == "none":
-        removed.append(WEB_SERVER_APP)
-    else:
-        # The other servers' files only: an include of yours beside the chosen
-        # server's templates stays when the hook runs again.
-        others = tuple(
-            f"{other}{separator}"
-            for other in WEB_SERVERS
-            if other != server
-            for separator in ".-"
-        )
-        templates = project / WEB_SERVER_TEMPLATES
-        removed += [
+    """Remove the files of options the answers did not ask for: what the
+    options table in cookiecutter.json (``_options``) gives an answer value
+    that was not chosen, unless a chosen one has it too."""
+    chosen, others = [], []
+    for question, values in answers["_options"].items():
+        answer = json.dumps(answers[question]).strip('"')  # true, false, or text
+        for value, option in values.items():
+            (chosen if value == answer else others).extend(option["files"])
+    removed = sorted(
+        {
             path.relative_to(project).as_posix()
-            for path in sorted(templates.glob("*"))
-            if path.name.startswith(others)
-        ]
-    removed += unused_cloud_storage(answers)
-    if answers["static_storage"] in BUCKET_PROVIDERS:
-        removed += STATIC_ON_DISK_PATHS
-    removed = [name for name in removed if (project / name).exists()]
+            for pattern in others
+            for path in project.glob(pattern)
+        }
+    )
+    removed = [
+        name
+        for name in removed
+        if not any(fnmatch.fnmatchcase(name, pattern) for pattern in chosen)
+    ]
     for name in removed:
         path = project / name
         if path.is_dir():
             shutil.rmtree(path)
-        else:
+        elif path.exists():  # gone with its directory
             path.unlink()
     return f"removed {', '.join(removed)}" if removed else "nothing to remove"
-
-
-def unused_cloud_storage(answers):
-    """cloud_storage/ files for providers (or for static files) not chosen."""
-    chosen = [
-        provider
-        for provider in BUCKET_PROVIDERS
-        if provider in (answers["static_storage"], answers["media_storage"])
-    ]
-    if not chosen:
-        return [CLOUD_STORAGE_APP]
-    unused = [
-        f"{CLOUD_STORAGE_APP}/{provider}.py"
-        for provider in BUCKET_PROVIDERS
-        if provider not in chosen
-    ]
-    if answers["static_storage"] not in BUCKET_PROVIDERS:
-        unused += STATIC_PUBLISHING_PATHS
-    if answers["media_storage"] not in BUCKET_PROVIDERS:
-        unused += MEDIA_IN_BUCKET_PATHS
-    return unused
 
 
 def make_executable(path):

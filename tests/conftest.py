@@ -4,6 +4,7 @@ import importlib.util
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,10 @@ from support import (
     skip_or_fail,
     uv,
 )
+
+# The template's own modules (answer_rules, local_extensions), as cookiecutter
+# makes them importable while it generates.
+sys.path.append(str(TEMPLATE_DIR))
 
 # Independent of each other and the longest tests: spread over the workers.
 SPREAD_FILES = {"test_storage_pairs.py"}
