@@ -1,8 +1,9 @@
 """Jinja filters that cookiecutter loads through ``_extensions`` in cookiecutter.json.
 
-``checked_answers`` runs the answer rules (``answer_rules.py``) while cookiecutter
-builds its context, before it creates any directory: a slug such as ``a/b`` or ``..`` would
-otherwise already be a path on disk by the time the pre-generation hook runs.
+``checked_answers`` runs the answer rules (``answer_rules.py``) while
+cookiecutter builds its context, before it creates any directory: a slug such as
+``a/b`` or ``..`` would otherwise already be a path on disk by the time the
+pre-generation hook runs.
 
 Answers given as ``key=value`` (or ``extra_context``) are Jinja to cookiecutter,
 which renders them, so ``{{ cookiecutter.project_name }}`` works there. One that

@@ -167,11 +167,12 @@ def test_dependencies_and_commands_follow_the_package_manager(project, answers):
         assert "uv.lock" not in workflow
 
 
-def test_directories_exist_and_are_kept_or_ignored_in_git(project):
-    for name in ("static", "media", "staticfiles"):
-        assert (project / name).is_dir()
-    assert (project / "media" / ".gitkeep").is_file()
-    assert (project / "staticfiles" / ".gitkeep").is_file()
+def test_directories_exist_and_are_kept_or_ignored_in_git(project, tmp_path):
+    """static/ in the template; media/ and staticfiles/ from bootstrap.py."""
+    assert (project / "static").is_dir()
+    import_bootstrap(project).make_directories(tmp_path)
+    assert (tmp_path / "media" / ".gitkeep").is_file()
+    assert (tmp_path / "staticfiles" / ".gitkeep").is_file()
     ignored = (project / ".gitignore").read_text().splitlines()
     for pattern in (".env", "media/*", "staticfiles/*", ".venv/"):
         assert pattern in ignored
