@@ -29,11 +29,52 @@ sys.path.append(str(TEMPLATE_DIR))
 # Independent of each other and the longest tests: spread over the workers.
 SPREAD_FILES = {"test_storage_pairs.py"}
 
+# Each test file's tier, a marker that runs it alone (pytest -m fast). The fast
+# tier needs cookiecutter, pytest, hypothesis and ruff only: a test in it that
+# needs more (Django, a server) carries that tier's marker itself.
+TIERS = {
+    "test_answer_properties.py": "fast",
+    "test_answers.py": "fast",
+    "test_bootstrap.py": "fast",
+    "test_post_gen_hook.py": "fast",
+    "test_pre_gen_hook.py": "fast",
+    "test_render.py": "fast",
+    "test_consumption.py": "generation",
+    "test_generation.py": "generation",
+    "test_cruft.py": "cruft",
+    "test_benchmark_tools.py": "tooling",
+    "test_project_tooling.py": "tooling",
+    "test_template_tooling.py": "tooling",
+    "test_boot.py": "boot",
+    "test_django_staticfiles_suite.py": "boot",
+    "test_static_pipeline_faults.py": "boot",
+    "test_static_pipeline_properties.py": "boot",
+    "test_storage_pairs.py": "storage",
+    "test_object_storage.py": "storage",
+    "test_storage_servers.py": "storage",
+    "test_systemd_units.py": "web",
+    "test_web_servers.py": "web",
+    "test_deploy_readme.py": "deploy",
+}
+SLOWER_TIERS = ("boot", "slow", "web", "storage", "deploy")
+
+
+def pytest_ignore_collect(collection_path, config):
+    """-m fast imports the fast tier's files only: the others import what it
+    does without (Django, boto3, ...)."""
+    if config.option.markexpr == "fast" and collection_path.suffix == ".py":
+        return TIERS.get(collection_path.name, "fast") != "fast" or None
+    return None
+
 
 def pytest_collection_modifyitems(items):
-    """Keep each other test file on one xdist worker (--dist loadgroup): its
-    tests share session fixtures (baked projects, environments, servers)."""
+    """Mark each test with its tier. Keep each test file on one xdist worker
+    (--dist loadgroup): its tests share session fixtures (baked projects,
+    environments, servers)."""
     for item in items:
+        tier = TIERS[item.path.name]
+        if tier != "fast" or not any(map(item.get_closest_marker, SLOWER_TIERS)):
+            item.add_marker(tier)
         if item.path.name not in SPREAD_FILES:
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
 

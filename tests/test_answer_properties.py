@@ -74,6 +74,7 @@ def python(project, *arguments):
     )
 
 
+@pytest.mark.boot  # manage.py check: Django
 @PROPERTY
 @given(name=ONE_LINE.map(lambda value: f"My {value}"), description=ONE_LINE)
 def test_one_line_answers_generate_a_clean_project(tmp_path_factory, name, description):

@@ -213,6 +213,7 @@ def test_uv_is_asked_for_a_python_new_enough_when_path_has_none(
     ]
 
 
+@pytest.mark.boot
 def test_your_python_is_used_if_it_imports_django(bootstrap, tmp_path):
     python, detail = bootstrap.given_python(sys.executable)
 
@@ -237,6 +238,7 @@ def test_uv_is_the_one_running_us_or_the_one_on_path(bootstrap, tmp_path, monkey
     assert bootstrap.find_uv({}) == "/bin/uv"
 
 
+@pytest.mark.boot
 def test_lock_writes_uv_lock_with_uv(uv_bootstrap, tmp_path):
     """A real uv lock: every package pinned, for the Python floor upward."""
     uv = Path(sys.executable).with_name("uv")
@@ -429,6 +431,7 @@ def test_static_files_for_a_bucket_are_never_uploaded_while_setting_up(
     bootstrap = load_bootstrap({**answers, "static_storage": provider})
     commands = record_commands(bootstrap, monkeypatch)
     monkeypatch.setattr(bootstrap, "find_uv", lambda: None)
+    monkeypatch.setattr(bootstrap, "given_python", lambda python: (python, "yours"))
     (tmp_path / ".env.example").write_text("DJANGO_SECRET_KEY=\n")
 
     bootstrap.set_up(tmp_path, sys.executable, bootstrap.Steps(out=io.StringIO()))
@@ -440,6 +443,7 @@ def test_static_files_for_a_bucket_are_never_uploaded_while_setting_up(
     ]
 
 
+@pytest.mark.boot
 def test_collectstatic_failure_on_a_broken_reference_is_reported(
     bootstrap, bake, tmp_path
 ):

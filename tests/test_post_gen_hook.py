@@ -2,6 +2,7 @@
 
 import json
 import sys
+import types
 
 import pytest
 from cookiecutter.environment import StrictEnvironment
@@ -56,25 +57,25 @@ def prunable(tmp_path):
         "nginx.conf",
     ):
         (templates / name).write_text("")
-    cloud = tmp_path / "cloud_storage"
-    (cloud / "management" / "commands").mkdir(parents=True)
-    for name in CLOUD_STORAGE_FILES:
-        (cloud / name).write_text("")
-    for name in STATIC_ON_DISK_FILES:
+    (tmp_path / "cloud_storage" / "management" / "commands").mkdir(parents=True)
+    for name in (*CLOUD_STORAGE_FILES, *STATIC_ON_DISK_FILES, *APP_TESTS):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("")
     return tmp_path
 
 
+APP_TESTS = ("tests/test_uploads.py", "tests/test_webserver.py")
 CLOUD_STORAGE_FILES = (
-    "__init__.py",
-    "azure.py",
-    "gcs.py",
-    "publish.py",
-    "s3.py",
-    "test_media.py",
-    "test_settings.py",
-    "test_static.py",
+    "cloud_storage/__init__.py",
+    "cloud_storage/azure.py",
+    "cloud_storage/credentials.py",
+    "cloud_storage/gcs.py",
+    "cloud_storage/publish.py",
+    "cloud_storage/s3.py",
+    "tests/test_cloud_credentials.py",
+    "tests/test_cloud_media.py",
+    "tests/test_cloud_settings.py",
+    "tests/test_cloud_static.py",
 )
 STATIC_ON_DISK_FILES = (
     "files/build.py",
@@ -86,63 +87,54 @@ STATIC_ON_DISK_FILES = (
     "tests/test_static_serving.py",
     "tests/test_static_storage.py",
 )
+SHARED_CLOUD_FILES = [
+    "cloud_storage/__init__.py",
+    "cloud_storage/credentials.py",
+    "tests/test_cloud_credentials.py",
+    "tests/test_cloud_settings.py",
+]
+PUBLISHING = [
+    "cloud_storage/management",
+    "cloud_storage/publish.py",
+    "tests/test_cloud_static.py",
+]
 
 
 def cloud_storage_files(project):
-    cloud = project / "cloud_storage"
-    if not cloud.exists():
-        return None
-    return sorted(path.relative_to(cloud).as_posix() for path in cloud.iterdir())
+    """What is left of the cloud storage files, the tests included."""
+    paths = [project / name for name in CLOUD_STORAGE_FILES]
+    paths.append(project / "cloud_storage" / "management")
+    return sorted(
+        path.relative_to(project).as_posix() for path in paths if path.exists()
+    )
 
 
 @pytest.mark.parametrize(
     ("static", "media", "kept"),
     [
-        ("whitenoise", "local", None),
+        ("whitenoise", "local", []),
         (
             "s3",
             "s3",
-            [
-                "__init__.py",
-                "management",
-                "publish.py",
-                "s3.py",
-                "test_media.py",
-                "test_settings.py",
-                "test_static.py",
-            ],
+            [*SHARED_CLOUD_FILES, *PUBLISHING, "cloud_storage/s3.py"]
+            + ["tests/test_cloud_media.py"],
         ),
         (
             "gcs",
             "azure",
-            [
-                "__init__.py",
-                "azure.py",
-                "gcs.py",
-                "management",
-                "publish.py",
-                "test_media.py",
-                "test_settings.py",
-                "test_static.py",
-            ],
+            [*SHARED_CLOUD_FILES, *PUBLISHING, "cloud_storage/azure.py"]
+            + ["cloud_storage/gcs.py", "tests/test_cloud_media.py"],
         ),
         (
             "whitenoise",
             "azure",
-            ["__init__.py", "azure.py", "test_media.py", "test_settings.py"],
-        ),
-        (
-            "s3",
-            "local",
             [
-                "__init__.py",
-                "management",
-                "publish.py",
-                "s3.py",
-                "test_settings.py",
-                "test_static.py",
+                *SHARED_CLOUD_FILES,
+                "cloud_storage/azure.py",
+                "tests/test_cloud_media.py",
             ],
         ),
+        ("s3", "local", [*SHARED_CLOUD_FILES, *PUBLISHING, "cloud_storage/s3.py"]),
     ],
 )
 def test_prune_keeps_cloud_storage_for_the_chosen_buckets(
@@ -152,7 +144,7 @@ def test_prune_keeps_cloud_storage_for_the_chosen_buckets(
 
     hook.prune(prunable, answers)
 
-    assert cloud_storage_files(prunable) == kept
+    assert cloud_storage_files(prunable) == sorted(kept)
 
 
 @pytest.mark.parametrize("static", ["whitenoise", "web_server", "s3", "gcs", "azure"])
@@ -171,6 +163,7 @@ def test_prune_removes_the_upload_app_unless_chosen(hook, answers, prunable, cho
     hook.prune(prunable, {**answers, "use_upload_example": chosen})
 
     assert (prunable / "uploads").exists() == chosen
+    assert (prunable / "tests" / "test_uploads.py").exists() == chosen
 
 
 @pytest.mark.parametrize("server", ["nginx", "apache"])
@@ -207,6 +200,7 @@ def test_prune_removes_the_web_server_app_when_none_is_chosen(hook, answers, pru
     hook.prune(prunable, {**answers, "web_server": "none"})
 
     assert not (prunable / "webserver").exists()
+    assert not (prunable / "tests" / "test_webserver.py").exists()
 
 
 # --- set-up -------------------------------------------------------------------
@@ -245,8 +239,13 @@ def test_set_up_follows_the_answer_and_the_variable(
     assert hook.setup_enabled(answers, environ) == enabled
 
 
-def test_this_python_runs_a_project_of_its_django_line_only(hook, answers):
-    assert hook.runs_the_project(answers)
+def test_this_python_runs_a_project_of_its_django_line_only(hook, answers, monkeypatch):
+    monkeypatch.setattr(hook.importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setitem(
+        sys.modules, "django", types.SimpleNamespace(__version__="5.2.9")
+    )
+
+    assert hook.runs_the_project({**answers, "django_version": "5.2"})
     assert not hook.runs_the_project({**answers, "django_version": "6.1"})
 
 
@@ -286,12 +285,13 @@ def test_set_up_runs_the_project_s_bootstrap_with_this_python(
     monkeypatch.delenv("COOKIECUTTER_SKIP_SETUP", raising=False)
     project = with_bootstrap(prunable, answers)
     hook, calls = hook_in(load_hook, answers, project, monkeypatch)
+    monkeypatch.setattr(hook, "runs_the_project", lambda answers: True)
 
     hook.main()
 
     ((where, python, steps),) = calls
     assert where == project
-    assert python == sys.executable  # it has Django 5.2: no .venv needed
+    assert python == sys.executable  # it has the project's Django: no .venv
     assert "[ok] Remove options you did not choose" in capsys.readouterr().out
 
 

@@ -1,4 +1,4 @@
-"""Fixtures shared by the project's tests (tests/ and each app's tests.py)."""
+"""Fixtures shared by the project's tests (tests/)."""
 
 import importlib
 import os

@@ -24,8 +24,8 @@ from django.core.exceptions import ImproperlyConfigured
 {% if "azure" in providers -%}
 from cloud_storage import credentials
 {% endif -%}
-from cloud_storage.test_settings import {{ test_settings | join(", ") }}
 from config.settings import environment
+from tests.test_cloud_settings import {{ test_settings | join(", ") }}
 
 # Settings load, and nothing more: no link is built.
 LOAD = "import django; django.setup()"
