@@ -35,12 +35,11 @@ import sys
 import time
 
 from benchmarks.project import (
-    TEMPLATE_DIR,
+    local_processes,
     manage,
     production_environment,
     project_environment,
     render,
-    uv,
 )
 from benchmarks.table import Row
 
@@ -86,7 +85,6 @@ EMPTY_MANIFEST = json.dumps({"paths": {}, "version": "1.1", "hash": ""}).encode(
 
 def storage_servers():
     """tests/storage_servers.py: the emulators and their counting proxies."""
-    sys.path.insert(0, str(TEMPLATE_DIR / "tests"))
     import storage_servers
 
     return storage_servers
@@ -189,8 +187,9 @@ def projects(context):
     python = project_environment(made["s3"], context.work / "buckets" / "venv")
     requirements = [f"{made[provider]}/pyproject.toml" for provider in PROVIDERS]
     options = [option for path in requirements for option in ("-r", path)]
-    uv("pip", "install", "--compile-bytecode", "--python", python, *options)
-    uv("pip", "install", "--compile-bytecode", "--python", python, COLLECTFASTA)
+    install = ("pip", "install", "--compile-bytecode", "--python", python)
+    local_processes.uv(*install, *options)
+    local_processes.uv(*install, COLLECTFASTA)
     return made, python
 
 

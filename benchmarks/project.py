@@ -9,6 +9,11 @@ from pathlib import Path
 from cookiecutter.main import cookiecutter
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+# tests/ holds the helpers the benchmark shares with the tests (local_processes:
+# servers, certificates, uv) and the storage emulators (storage_servers).
+sys.path.insert(0, str(TEMPLATE_DIR / "tests"))
+import local_processes  # noqa: E402
+
 SECRET = "benchmark-secret-0d3f8a6c2b9e4f1a7c5d8e2b6a9f3c1d7e4b8a2f6c0d9e5b"
 
 
@@ -40,21 +45,11 @@ def render(output_dir, hooks=True, **answers):
         )
 
 
-def uv(*arguments):
-    subprocess.run(
-        [sys.executable, "-m", "uv", *map(str, arguments)],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-
-
 def project_environment(project, venv):
     """A virtual environment with the project's declared dependencies; its python."""
-    uv("venv", "--quiet", venv)
+    local_processes.uv("venv", "--quiet", venv)
     python = Path(venv) / "bin" / "python"
-    uv(
+    local_processes.uv(
         "pip",
         "install",
         "--compile-bytecode",  # as a deployed environment has it

@@ -37,20 +37,23 @@ import json
 import os
 import re
 import shutil
-import socket
 import ssl
 import statistics
 import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from benchmarks import project
+from benchmarks.project import local_processes
 from benchmarks.table import Row
+
+free_port = local_processes.free_port
+self_signed_certificate = local_processes.self_signed_certificate
 
 SECTION = "serving"
 FILES = {
@@ -134,12 +137,6 @@ class Server:
         return "br" if self.brotli else "gzip"
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def hashed_name(static_root, name):
     manifest = json.loads((Path(static_root) / "staticfiles.json").read_text())
     return manifest["paths"][name]
@@ -165,50 +162,19 @@ def fetch(url, headers, tls=None):
         connection.close()
 
 
-@contextmanager
 def running(
     command, log_path, ready_url, *, tls=None, headers=None, cwd=None, env=None
 ):
-    """Start a server, wait until ``ready_url`` answers 200, stop it by PID after."""
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{command[0]} exited early:\n{Path(log_path).read_text()}"
-                )
-            try:
-                if fetch(ready_url, headers or {}, tls)[0] == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{ready_url} never answered 200")
-            time.sleep(0.01)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
-
-
-def certificate(directory):
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
-        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-        + ["-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
+    """Start a server, wait until ``ready_url`` answers 200, stop it by PID after
+    (polling often: the workers benchmark times the start)."""
+    return local_processes.running(
+        command,
+        log_path=log_path,
+        ready=lambda: fetch(ready_url, headers or {}, tls)[0] == 200,
+        cwd=cwd,
+        env=env,
+        poll_seconds=0.01,
     )
-    return cert, key
 
 
 def nginx_config(root, site, brotli):
@@ -312,7 +278,7 @@ def start_nginx(context, stack, work, path, upstream_port):
         print("serving: nginx or openssl missing: WhiteNoise only", file=sys.stderr)
         return []
     brotli = bool(glob.glob(BROTLI_MODULES))
-    tls_files = cert, key = certificate(work)
+    tls_files = cert, key = self_signed_certificate(work)
     tls = ssl.create_default_context(cafile=cert)
     servers = []
     for name, write_site in (

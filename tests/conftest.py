@@ -3,7 +3,6 @@
 import importlib.util
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 from cookiecutter.environment import StrictEnvironment
 
+from local_processes import self_signed_certificate, uv
 from support import (
     ANSWER_SETS,
     PYTHON_FLOORS,
@@ -19,7 +19,6 @@ from support import (
     find_python,
     install,
     skip_or_fail,
-    uv,
 )
 
 # The template's own modules (answer_rules, local_extensions), as cookiecutter
@@ -208,13 +207,6 @@ def certificate(shared_dir):
     """A self-signed certificate for 127.0.0.1."""
     if shutil.which("openssl") is None:
         skip_or_fail("openssl is not installed")
-    cert, key = shared_dir / "cert.pem", shared_dir / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
-        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-        + ["-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
-    key.chmod(0o644)
+    cert, key = self_signed_certificate(shared_dir)
+    key.chmod(0o644)  # the web servers' workers read it
     return cert, key

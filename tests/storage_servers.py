@@ -33,7 +33,8 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from support import free_port, skip_or_fail
+from local_processes import free_port
+from support import skip_or_fail
 
 # Never forwarded: they describe one connection, not the request. The proxy
 # de-chunks bodies and answers "Expect: 100-continue" itself.

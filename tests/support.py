@@ -1,6 +1,7 @@
 """Helpers the template's tests share: answer sets, interpreters, servers."""
 
 import itertools
+import json
 import os
 import re
 import shutil
@@ -8,22 +9,22 @@ import socket
 import struct
 import subprocess
 import sys
-import time
 import zlib
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from local_processes import running, uv
+
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-DJANGO_LINES = ("5.2", "6.1")
-WEB_SERVERS = ("nginx", "apache", "none")
-
-
-STATIC_STORAGES = ("whitenoise", "web_server", "s3", "gcs", "azure")
-MEDIA_STORAGES = ("local", "s3", "gcs", "azure")
+# The answer values, as cookiecutter.json lists them.
+QUESTIONS = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+DJANGO_LINES = tuple(QUESTIONS["django_version"])
+WEB_SERVERS = tuple(QUESTIONS["web_server"])
+STATIC_STORAGES = tuple(QUESTIONS["static_storage"])
+MEDIA_STORAGES = tuple(QUESTIONS["media_storage"])
 
 
 def answer_set(
@@ -140,15 +141,9 @@ def find_python(floor):
     return None
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def answer(url, verify):
-    """Raise OSError unless something answers at ``url`` (http(s):// or unix:)."""
+def answers_at(url, verify=True):
+    """Whether something answers at ``url`` (http(s):// or unix:); OSError if
+    nothing listens yet."""
     if url.startswith("unix:"):
         with socket.socket(socket.AF_UNIX) as probe:
             probe.connect(url.removeprefix("unix:"))
@@ -156,35 +151,19 @@ def answer(url, verify):
         import requests  # not needed by the fast tier
 
         requests.get(url, timeout=2, allow_redirects=False, verify=verify)
+    return True
 
 
-@contextmanager
 def running_server(command, *, cwd, env, url, log_path, timeout=60, verify=True):
     """Start a server, wait until ``url`` answers, and stop it (by its PID) after."""
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"server exited early:\n{Path(log_path).read_text()}")
-            try:
-                answer(url, verify)
-                break
-            except OSError:  # requests' ConnectionError included
-                if time.monotonic() > deadline:
-                    pytest.fail(f"server did not answer:\n{Path(log_path).read_text()}")
-                time.sleep(0.2)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+    return running(
+        command,
+        log_path=log_path,
+        ready=lambda: answers_at(url, verify),
+        cwd=cwd,
+        env=env,
+        timeout=timeout,
+    )
 
 
 def first_match(pattern, text):
@@ -303,16 +282,6 @@ def commit_all(directory, message):
     git(directory, "add", "--all")
     git(directory, "commit", "--quiet", "--allow-empty", "-m", message)
     return git(directory, "rev-parse", "HEAD")
-
-
-def uv(*arguments):
-    subprocess.run(
-        [sys.executable, "-m", "uv", *map(str, arguments)],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def install(python, pyproject, *options):

@@ -6,12 +6,12 @@ import json
 import pytest
 import requests
 
+from local_processes import free_port
 from support import (
     BOOT_SETS,
     HASHED_CSS,
     HTTPS_PROXY,
     first_match,
-    free_port,
     running_server,
     tiny_png,
 )

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from local_processes import free_port
 from support import (
     HASHED_CSS,
     SECRET,
     answers_for,
     commit_all,
-    free_port,
     git,
     running_server,
     tiny_png,

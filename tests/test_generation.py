@@ -19,7 +19,8 @@ from cookiecutter.hooks import run_script_with_context
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from support import TEMPLATE_DIR, commit_all, free_port, git, skip_or_fail, tiny_png
+from local_processes import free_port
+from support import TEMPLATE_DIR, commit_all, git, skip_or_fail, tiny_png
 
 
 @pytest.fixture(scope="session")

@@ -13,13 +13,13 @@ from urllib.parse import quote, unquote, urlsplit
 import pytest
 import requests
 
+from local_processes import free_port
 from storage_servers import azure_server, gcs_server, most_at_once, s3_server
 from support import (
     HTTPS_PROXY,
     STORAGE_SETS,
     TEMPLATE_DIR,
     first_match,
-    free_port,
     running_server,
     tiny_png,
 )

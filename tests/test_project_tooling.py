@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from local_processes import uv
 from support import (
     ANSWER_SETS,
     GIT_ENVIRONMENT,
@@ -30,7 +31,6 @@ from support import (
     git,
     install,
     skip_or_fail,
-    uv,
 )
 
 # Every value of every option that changes the tooling: both Django lines

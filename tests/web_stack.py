@@ -15,7 +15,8 @@ from pathlib import Path
 
 import requests
 
-from support import first_match, free_port, running_server, skip_or_fail
+from local_processes import free_port
+from support import first_match, running_server, skip_or_fail
 
 EXECUTABLES = {"nginx": "nginx", "apache": "apache2"}
 UPLOAD_LIMIT = 64 * 1024  # DJANGO_MAX_UPLOAD_SIZE in these tests
