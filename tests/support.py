@@ -1,5 +1,6 @@
 """Helpers the template's tests share: answer sets, interpreters, servers."""
 
+import importlib.util
 import itertools
 import json
 import os
@@ -298,3 +299,11 @@ def install(python, pyproject, *options):
         pyproject,
         *options,
     )
+
+
+def import_bootstrap(project):
+    """A generated project's bootstrap.py, imported."""
+    spec = importlib.util.spec_from_file_location("bootstrap", project / "bootstrap.py")
+    bootstrap = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bootstrap)
+    return bootstrap

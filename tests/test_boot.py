@@ -2,6 +2,7 @@
 own tests, and real HTTP against gunicorn (production) and runserver (local)."""
 
 import json
+import shutil
 
 import pytest
 import requests
@@ -12,6 +13,7 @@ from support import (
     HASHED_CSS,
     HTTPS_PROXY,
     first_match,
+    import_bootstrap,
     running_server,
     tiny_png,
 )
@@ -53,12 +55,16 @@ def test_system_checks_pass(booted, collect):
     )
 
 
-def test_the_generated_secret_passes_the_deployment_checklist(booted, collect):
-    """The .env the hook wrote: its secret is one Django's check accepts."""
+def test_the_generated_secret_passes_the_deployment_checklist(
+    booted, collect, tmp_path
+):
+    """The .env bootstrap.py writes: its secret is one Django's check accepts."""
+    shutil.copy(booted.project / ".env.example", tmp_path)
+    import_bootstrap(booted.project).write_env_file(tmp_path)
     booted.manage(
         *("check", "--deploy", "--fail-level", "WARNING"),
         settings="production",
-        DJANGO_ENV_FILE=booted.project / ".env",
+        DJANGO_ENV_FILE=tmp_path / ".env",
         DJANGO_SECRET_KEY=None,
         DJANGO_STATIC_ROOT=collect(booted),
     )

@@ -1,7 +1,6 @@
 """Fast checks of what every answer set renders (no generated code runs here)."""
 
 import ast
-import importlib.util
 import os
 import re
 import shutil
@@ -12,7 +11,7 @@ from importlib.metadata import version
 
 import pytest
 
-from support import ANSWER_SETS, SECRET
+from support import ANSWER_SETS, SECRET, import_bootstrap
 
 COMBINATIONS = [pytest.param(answers, id=name) for name, answers in ANSWER_SETS.items()]
 TEXT_SUFFIXES = {
@@ -281,10 +280,3 @@ def web_server_config(project, output):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return output.read_text()
-
-
-def import_bootstrap(project):
-    spec = importlib.util.spec_from_file_location("bootstrap", project / "bootstrap.py")
-    bootstrap = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bootstrap)
-    return bootstrap
