@@ -1,15 +1,8 @@
-"""Finish the generated project: prune the options not chosen, make manage.py
-executable, record the template for cruft, then set the project up with its own
-bootstrap.py (.env, .venv, collectstatic, the database, the web server config),
-the command a teammate runs after ``git clone``.
-
-cruft (its context carries ``_commit``) gets the pruned files only: its renders
-for ``cruft update`` and ``cruft diff`` are compared, then thrown away, and
-``cruft create`` writes .cruft.json itself; ``python3 bootstrap.py`` finishes.
-
-Nothing here exits with an error, because cookiecutter would then delete the
-whole project. Answers arrive as JSON data and are never pasted into source.
-"""
+"""Finish the generated project: prune the options not chosen, record the
+template for cruft, then set the project up with its own bootstrap.py, the
+command a teammate runs after ``git clone``. cruft (its context carries
+``_commit``) gets the pruned files only. Nothing here exits with an error, since
+cookiecutter would then delete the project. Answers arrive as JSON data."""
 
 import fnmatch
 import importlib.util
@@ -27,27 +20,12 @@ SKIP_SETUP_VARIABLE = "COOKIECUTTER_SKIP_SETUP"
 # this interpreter runs it, and bootstrap.py uses it instead of building .venv.
 PROJECT_MODULES = ("django", "environ", "whitenoise", "brotli")
 CRUFT_FILE = ".cruft.json"
-# What cruft update and cruft diff never touch: secrets, data, build output and
-# the web server config people edit (README.md, Deploy). cruft deletes each path,
-# a file or a whole directory (globs only with "*"), from both renders it
-# compares, so no change to them is ever applied to the project.
-CRUFT_SKIP = (
-    ".env",
-    ".venv",
-    "db.sqlite3",
-    "deploy/apache.conf",
-    "deploy/nginx.conf",
-    "media",
-    "staticfiles",
-)
-# What cookiecutter adds to the context that names places on this machine;
-# cruft's own .cruft.json has none of them.
+# Places on this machine, in cookiecutter's context but not in cruft's file.
 MACHINE_CONTEXT_KEYS = ("_output_dir", "_repo_dir", "_checkout")
 # cruft adds the template's commit to the context; cookiecutter never does.
 CRUFT_COMMIT_KEY = "_commit"
 # Variables that would point git elsewhere than the template checkout.
 GIT_LOCATION_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
-CRUFT_LINK = "cruft link <the template's git URL>"
 
 
 class NoRecord(Exception):
@@ -183,7 +161,9 @@ def cruft_state(answers, source):
         "checkout": answers.get("_checkout"),
         "context": {"cookiecutter": context},
         "directory": source["directory"],
-        "skip": list(CRUFT_SKIP),
+        # What cruft update and diff never touch (data, secrets, build output):
+        # cruft deletes each path from both renders it compares.
+        "skip": answers["_cruft_skip"],
     }
 
 
@@ -201,10 +181,7 @@ def record_template(project, answers, environ=os.environ):
     cruft_file.write_text(text + "\n")
     detail = f"{CRUFT_FILE}: {source['template']} at {source['commit'][:12]}"
     if source["uncommitted"]:
-        detail += (
-            " (the template checkout has uncommitted changes: cruft will take"
-            " the project as made from that commit)"
-        )
+        detail += " (uncommitted template changes: cruft takes that commit's)"
     return detail
 
 
@@ -216,7 +193,7 @@ def record_or_say_why(bootstrap, project, answers):
         return record_template(project, answers)
     except NoRecord as error:
         raise bootstrap.SkippedStepError(
-            f"no {CRUFT_FILE}: {error}. To update it with cruft: {CRUFT_LINK}"
+            f"no {CRUFT_FILE}: {error}. To update with cruft: cruft link <its git URL>"
         ) from error
 
 

@@ -93,15 +93,7 @@ BOOT_SETS = [
 PYTHON_FLOORS = {"5.2": (3, 10), "6.1": (3, 12)}
 # What .cruft.json tells cruft never to touch: secrets, data, build output and
 # the web server config people edit.
-CRUFT_SKIP = [
-    ".env",
-    ".venv",
-    "db.sqlite3",
-    "deploy/apache.conf",
-    "deploy/nginx.conf",
-    "media",
-    "staticfiles",
-]
+CRUFT_SKIP = QUESTIONS["_cruft_skip"]
 
 
 def skip_or_fail(reason):

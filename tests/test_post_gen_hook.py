@@ -443,7 +443,7 @@ def test_uncommitted_template_changes_are_mentioned(hook, answers, tmp_path):
 
     detail = hook.record_template(tmp_path, generated_from(answers, directory))
 
-    assert "uncommitted changes" in detail
+    assert "uncommitted template changes" in detail
     assert json.loads((tmp_path / ".cruft.json").read_text())["commit"] == commit
 
 
