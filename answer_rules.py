@@ -3,9 +3,11 @@ runs them while cookiecutter builds its context (before any directory exists),
 and the pre-generation hook, rendered with the same filter, runs them again for
 answers that skip that step (``--replay``)."""
 
+import json
 import keyword
 import re
 import sys
+from pathlib import Path
 
 SLUG_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 SLUG_MAX_LENGTH = 50
@@ -33,11 +35,20 @@ RESERVED_MODULES = frozenset(
     }
 )
 
-BOOLEAN_ANSWERS = ("use_upload_example", "set_up_environment")
-PACKAGE_MANAGERS = ("pip", "uv")
-WEB_SERVERS = ("nginx", "apache", "none")
-STATIC_STORAGES = ("whitenoise", "web_server", "s3", "gcs", "azure")
-MEDIA_STORAGES = ("local", "s3", "gcs", "azure")
+QUESTIONS_FILE = Path(__file__).parent / "cookiecutter.json"
+
+
+def questions():
+    """The choices (lists) and yes/no questions (true or false) that
+    cookiecutter.json asks, read at each check: cruft renders two template
+    versions in one process, with this module imported once."""
+    asked = json.loads(QUESTIONS_FILE.read_text())
+    choices = {
+        name: values
+        for name, values in asked.items()
+        if isinstance(values, list) and not name.startswith("_")
+    }
+    return choices, [name for name, value in asked.items() if value in (True, False)]
 
 
 def slug_problem(slug):
@@ -96,17 +107,10 @@ def problems(answers):
             required=False,
         ),
     )
-    lines = sorted(answers.get("_django_lines", {}))
-    if answers.get("django_version") not in lines:
-        check("django_version", f"must be one of {', '.join(lines)}")
-    if answers.get("package_manager") not in PACKAGE_MANAGERS:
-        check("package_manager", f"must be one of {', '.join(PACKAGE_MANAGERS)}")
-    if answers.get("web_server") not in WEB_SERVERS:
-        check("web_server", f"must be one of {', '.join(WEB_SERVERS)}")
-    if answers.get("static_storage") not in STATIC_STORAGES:
-        check("static_storage", f"must be one of {', '.join(STATIC_STORAGES)}")
-    if answers.get("media_storage") not in MEDIA_STORAGES:
-        check("media_storage", f"must be one of {', '.join(MEDIA_STORAGES)}")
+    choices, booleans = questions()
+    for name, values in choices.items():
+        if answers.get(name) not in values:
+            check(name, f"must be one of {', '.join(values)}")
     # The rules that tie answers together, from the options table.
     for rule in answers.get("_rules", []):
         (name, value), *_ = rule["when"].items()
@@ -115,7 +119,7 @@ def problems(answers):
             for other, allowed in rule["needs"].items()
         ):
             check(name, rule["message"])
-    for name in BOOLEAN_ANSWERS:
+    for name in booleans:
         if not isinstance(answers.get(name), bool):
             check(name, "must be yes or no (true or false)")
     return found
