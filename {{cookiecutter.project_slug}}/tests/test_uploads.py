@@ -13,7 +13,7 @@ from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 
-from .models import Upload
+from uploads.models import Upload
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.management import CommandError, call_command
 
-from .management.commands.webserver_config import available_servers
-from .site import FORM_ALLOWANCE, HASHED_NAME
+from webserver.management.commands.webserver_config import available_servers
+from webserver.site import FORM_ALLOWANCE, HASHED_NAME
 
 SERVER = available_servers()[0]
 ON_DISK = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
