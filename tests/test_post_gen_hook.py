@@ -20,27 +20,6 @@ def hook(load_hook, answers):
     return load_hook("post_gen_project", answers)
 
 
-class Recorded(list):
-    """Commands as run, and the environment each was given (None: inherited)."""
-
-    def __init__(self):
-        super().__init__()
-        self.environments = []
-
-
-@pytest.fixture
-def recorded_commands(hook, monkeypatch):
-    """Replace running commands with a record of them."""
-    commands = Recorded()
-
-    def run(command, cwd, fix, env=None):
-        commands.append([str(part) for part in command])
-        commands.environments.append(env)
-
-    monkeypatch.setattr(hook, "run", run)
-    return commands
-
-
 # --- prune ----------------------------------------------------------
 
 
