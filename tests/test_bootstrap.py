@@ -684,3 +684,21 @@ def test_a_fresh_clone_is_set_up_by_bootstrap_alone(bake, tmp_path):
         image = session.get(f"http://127.0.0.1:{port}{media.group(1)}", timeout=10)
         assert image.content == tiny_png(2)
     assert not re.search(HASHED_CSS, page.text)  # DEBUG: the sources, unhashed
+
+
+def test_a_uv_project_is_locked_with_your_python_too(
+    uv_bootstrap, tmp_path, monkeypatch
+):
+    """uv.lock belongs to the project, whichever interpreter runs it."""
+    steps = []
+    monkeypatch.setattr(uv_bootstrap, "find_uv", lambda: "/bin/uv")
+    monkeypatch.setattr(
+        uv_bootstrap, "lock_dependencies", lambda project, uv: steps.append("lock")
+    )
+    monkeypatch.setattr(uv_bootstrap, "given_python", lambda python: (python, "yours"))
+    monkeypatch.setattr(uv_bootstrap, "run", lambda *arguments, **options: None)
+    (tmp_path / ".env.example").write_text("DJANGO_SECRET_KEY=\n")
+
+    uv_bootstrap.set_up(tmp_path, sys.executable, uv_bootstrap.Steps(out=io.StringIO()))
+
+    assert steps == ["lock"]

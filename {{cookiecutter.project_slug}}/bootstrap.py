@@ -515,12 +515,12 @@ def set_up(project, python=None, steps=None):
         steps.run("Create media/ and staticfiles/", make_directories, project)
         steps.run("Write .env", write_env_file, project)
         uv = find_uv()
+{%- if cookiecutter.package_manager == "uv" %}
+        steps.run("Lock dependencies with uv", lock_dependencies, project, uv)
+{%- endif %}
         if python:
             found = steps.run("Use your Python", given_python, python)
         else:
-{%- if cookiecutter.package_manager == "uv" %}
-            steps.run("Lock dependencies with uv", lock_dependencies, project, uv)
-{%- endif %}
             found = steps.run("Build the environment", build_environment, project, uv)
         python = found[0] if found else None
 {%- if on_disk %}
