@@ -71,7 +71,9 @@ def pytest_collection_modifyitems(items):
     (--dist loadgroup): its tests share session fixtures (baked projects,
     environments, servers)."""
     for item in items:
-        tier = TIERS[item.path.name]
+        tier = TIERS.get(item.path.name)
+        if tier is None:
+            raise pytest.UsageError(f"{item.path.name} has no tier in TIERS")
         if tier != "fast" or not any(map(item.get_closest_marker, SLOWER_TIERS)):
             item.add_marker(tier)
         if item.path.name not in SPREAD_FILES:
