@@ -46,12 +46,13 @@ def prunable(tmp_path):
 APP_TESTS = ("tests/test_uploads.py", "tests/test_webserver.py")
 CLOUD_STORAGE_FILES = (
     "cloud_storage/__init__.py",
+    "cloud_storage/apps.py",
     "cloud_storage/azure.py",
-    "cloud_storage/credentials.py",
+    "cloud_storage/checks.py",
     "cloud_storage/gcs.py",
     "cloud_storage/publish.py",
     "cloud_storage/s3.py",
-    "tests/test_cloud_credentials.py",
+    "tests/test_cloud_checks.py",
     "tests/test_cloud_media.py",
     "tests/test_cloud_settings.py",
     "tests/test_cloud_static.py",
@@ -68,8 +69,9 @@ STATIC_ON_DISK_FILES = (
 )
 SHARED_CLOUD_FILES = [
     "cloud_storage/__init__.py",
-    "cloud_storage/credentials.py",
-    "tests/test_cloud_credentials.py",
+    "cloud_storage/apps.py",
+    "cloud_storage/checks.py",
+    "tests/test_cloud_checks.py",
     "tests/test_cloud_settings.py",
 ]
 PUBLISHING = [

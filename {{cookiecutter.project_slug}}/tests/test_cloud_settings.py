@@ -87,19 +87,6 @@ def test_media_files_need_their_bucket(run_with_settings, production_variables):
     assert result.returncode != 0
     assert "Set the DJANGO_MEDIA_BUCKET environment variable" in result.stderr
 {%- endif %}
-{%- if media == "s3" %}
-
-
-def test_private_media_behind_a_cdn_needs_cloudfront_keys(
-    run_with_settings, production_variables
-):
-    production_variables["DJANGO_MEDIA_DOMAIN"] = "media.example.net"
-
-    result = run_with_settings(PRODUCTION, "-c", URLS, **production_variables)
-
-    assert result.returncode != 0
-    assert "DJANGO_CLOUDFRONT_KEY_ID and DJANGO_CLOUDFRONT_KEY" in result.stderr
-{%- endif %}
 {%- if media in ("s3", "azure") %}
 
 

@@ -135,7 +135,8 @@ REFUSED = [
     ("DJANGO_SECRET_KEY", None),
     ("DJANGO_ALLOWED_HOSTS", "*"),
     ("DJANGO_SECURE_HSTS_SECONDS", "abc"),
-    ("DJANGO_STATIC_ROOT", ""),
+    ("DJANGO_SECURE_SSL_REDIRECT", "flase"),
+    ("DATABASE_URL", "postgres//app@db/app"),
 {%- if static in ["s3", "gcs", "azure"] %}
     ("DJANGO_STATIC_BUCKET", None),
 {%- endif %}
@@ -202,3 +203,24 @@ def test_production_passes_the_deployment_checklist(
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "secret", ["short", "a" * 60, "django-insecure-" + "k3J9-x7Qp2Lm8Vt4Rz6W" * 3]
+)
+def test_a_weak_secret_key_fails_the_deployment_checklist(
+    run_with_settings, production_variables, secret
+):
+    """Django's own check (security.W009), which the deploy steps run with
+    --fail-level WARNING: production settings load with any secret."""
+    production_variables["DJANGO_SECRET_KEY"] = secret
+
+    result = run_with_settings(
+        "config.settings.production",
+        *("manage.py", "check", "--deploy", "--fail-level", "WARNING"),
+        *("--tag", "security"),
+        **production_variables,
+    )
+
+    assert result.returncode != 0
+    assert "(security.W009)" in result.stderr

@@ -5,11 +5,11 @@ differs. Names in capitals after DJANGO_ are environment variables, listed with
 their meaning in .env.example.
 """
 
-from .environment import BASE_DIR, database, env, env_int, env_list, env_path
+from .environment import BASE_DIR, env, env_path
 
 DEBUG = False
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,7 +61,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    "default": env.db_url(
+        "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    ),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -96,7 +98,7 @@ MEDIA_URL = env.str("DJANGO_MEDIA_URL", default="/media/")
 MEDIA_ROOT = env_path("DJANGO_MEDIA_ROOT", BASE_DIR / "media")
 # Largest upload accepted, in bytes. Django's upload validation and the web
 # server's request-body limit (see deploy/) both derive from this one number.
-MAX_UPLOAD_SIZE = env_int("DJANGO_MAX_UPLOAD_SIZE", default=10 * 1024 * 1024)
+MAX_UPLOAD_SIZE = env.int("DJANGO_MAX_UPLOAD_SIZE", default=10 * 1024 * 1024)
 
 # One place that says where each kind of file is stored: "default" holds media,
 # "staticfiles" is what collectstatic writes through. Environment modules change

@@ -6,13 +6,15 @@ config/urls.py serves uploaded media because DEBUG is on.
 """
 
 from .base import *
-from .environment import env, env_bool, env_list
+from .environment import env
 
-DEBUG = env_bool("DJANGO_DEBUG", default=True)
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY", default="django-insecure-only-for-local-development"
 )
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"]
+)
 
 # Keep runserver's own static handler out of the way so WhiteNoise serves static
 # files in development exactly as in production.

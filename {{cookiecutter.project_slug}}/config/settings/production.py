@@ -1,14 +1,7 @@
 {%- set static = cookiecutter.static_storage -%}
 {%- set media = cookiecutter.media_storage -%}
 {%- set providers = [static, media] -%}
-{#- What cloud_storage/credentials.py checks for the chosen providers. -#}
-{%- set checks = [
-    "aws_key_pair" if "s3" in providers else "",
-    "azure_account_key" if media == "azure" else "",
-    "azure_connection_string" if "azure" in providers else "",
-    "cloudfront_key_pair" if media == "s3" else "",
-    "google_credentials_file" if "gcs" in providers else "",
-] | select | list -%}
+{%- set cloud = static in ["s3", "gcs", "azure"] or media != "local" -%}
 """Settings for production: gunicorn behind a proxy (config/wsgi.py uses these).
 
 {% if static == "whitenoise" -%}
@@ -28,52 +21,46 @@ Media files: stored in a private bucket, linked with signed URLs that expire;
 never served by Django.
 {%- endif %}
 """
-{% if media == "s3" %}
-from django.core.exceptions import ImproperlyConfigured
-{% endif %}
-{%- if media == "gcs" %}
+{% if media == "gcs" %}
 from datetime import timedelta
 {% endif %}
-{%- if checks %}
-from cloud_storage.credentials import (
-{%- for check in checks %}
-    {{ check }},
-{%- endfor %}
-)
-{% endif %}
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *
-{%- if static in ["s3", "gcs", "azure"] or media != "local" %}
-from .environment import (
-    env,
-    env_bool,
-    env_int,
-    host_names,
 {%- if "s3" in providers or "gcs" in providers %}
-    optional,
-{%- endif %}
-    optional_host,
-{%- if "s3" in providers %}
-    optional_url,
-{%- endif %}
-    required,
-    secret_key,
-)
+from .environment import env, sdk_variable
 {%- else %}
-from .environment import env_bool, env_int, host_names, secret_key
+from .environment import env
 {%- endif %}
 
-SECRET_KEY = secret_key("DJANGO_SECRET_KEY")
-ALLOWED_HOSTS = host_names("DJANGO_ALLOWED_HOSTS")
+# Django's deploy checks (security.W009) refuse a weak one: the deploy steps
+# run `check --deploy --fail-level WARNING`.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+# The web server in front passes any Host header on: Django checking it against
+# these names is what turns the others away.
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
+if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS must name the site's hosts (example.com), not '*'."
+    )
+{%- if cloud %}
+
+# Object storage. Values are read here as given; `manage.py check --deploy`
+# checks their form (cloud_storage/checks.py), so importing these settings
+# needs no cloud account.
+INSTALLED_APPS = ["cloud_storage", *INSTALLED_APPS]
+{%- endif %}
 {%- if "s3" in providers %}
 
 # Amazon S3 or an S3-compatible service (MinIO, R2, Spaces: set the endpoint).
 # Credentials: AWS_ACCESS_KEY_ID with AWS_SECRET_ACCESS_KEY (both or neither),
-# else the instance's or task's role. No ACLs are set; bucket policies decide
-# access.
-aws_key_pair("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+# which boto3 reads from the environment itself, else the instance's or task's
+# role. No ACLs are set; bucket policies decide access.
+sdk_variable("AWS_ACCESS_KEY_ID")
+sdk_variable("AWS_SECRET_ACCESS_KEY")
 S3_CONNECTION = {
-    "region_name": optional("DJANGO_S3_REGION"),
-    "endpoint_url": optional_url("DJANGO_S3_ENDPOINT_URL"),
+    "region_name": env.str("DJANGO_S3_REGION", default=None),
+    "endpoint_url": env.str("DJANGO_S3_ENDPOINT_URL", default=None),
     "signature_version": "s3v4",  # what every region and S3-compatible accepts
 }
 {%- endif %}
@@ -81,16 +68,16 @@ S3_CONNECTION = {
 
 # Google Cloud Storage. Credentials: the key file GOOGLE_APPLICATION_CREDENTIALS
 # names, else the machine's service account. No ACLs are set; IAM decides access.
-google_credentials_file("GOOGLE_APPLICATION_CREDENTIALS")
+sdk_variable("GOOGLE_APPLICATION_CREDENTIALS")
 GCS_CONNECTION = {
-    "project_id": optional("DJANGO_GCS_PROJECT"),
+    "project_id": env.str("DJANGO_GCS_PROJECT", default=None),
 }
 {%- endif %}
 {%- if "azure" in providers %}
 
 # Azure Blob Storage: account, key and endpoint in one connection string.
 AZURE_CONNECTION = {
-    "connection_string": azure_connection_string("DJANGO_AZURE_CONNECTION_STRING"),
+    "connection_string": env.str("DJANGO_AZURE_CONNECTION_STRING"),
 }
 {%- endif %}
 
@@ -114,32 +101,31 @@ MIDDLEWARE = [
 # uploads only what the bucket lacks (cloud_storage's collectstatic), and pages
 # link them at DJANGO_STATIC_DOMAIN (a CDN) or at the bucket. The bucket (or
 # the CDN in front of it) must be readable by everyone; WhiteNoise has no part.
-INSTALLED_APPS = ["cloud_storage", *INSTALLED_APPS]
 MIDDLEWARE = [
     name for name in MIDDLEWARE if name != "files.middleware.WhiteNoiseMiddleware"
 ]
 STATIC_LOCATION = env.str("DJANGO_STATIC_LOCATION", default="static").strip("/")
-STATIC_DOMAIN = optional_host("DJANGO_STATIC_DOMAIN")
+STATIC_DOMAIN = env.str("DJANGO_STATIC_DOMAIN", default=None)
 STORAGES["staticfiles"] = {
     "BACKEND": "cloud_storage.{{ static }}.StaticStorage",
     "OPTIONS": {
 {%- if static == "s3" %}
         **S3_CONNECTION,
-        "bucket_name": required("DJANGO_STATIC_BUCKET"),
+        "bucket_name": env.str("DJANGO_STATIC_BUCKET"),
         "location": STATIC_LOCATION,
         "custom_domain": STATIC_DOMAIN,
         "querystring_auth": False,  # stable public URLs that a CDN can cache
         "file_overwrite": True,  # the manifest is replaced in place
 {%- elif static == "gcs" %}
         **GCS_CONNECTION,
-        "bucket_name": required("DJANGO_STATIC_BUCKET"),
+        "bucket_name": env.str("DJANGO_STATIC_BUCKET"),
         "location": STATIC_LOCATION,
         "custom_endpoint": STATIC_DOMAIN and f"https://{STATIC_DOMAIN}",
         "querystring_auth": False,  # stable public URLs that a CDN can cache
         "file_overwrite": True,  # the manifest is replaced in place
 {%- else %}
         **AZURE_CONNECTION,
-        "azure_container": required("DJANGO_STATIC_BUCKET"),
+        "azure_container": env.str("DJANGO_STATIC_BUCKET"),
         "location": STATIC_LOCATION,
         "custom_domain": STATIC_DOMAIN,
         "expiration_secs": None,  # stable public URLs that a CDN can cache
@@ -162,31 +148,21 @@ if STATIC_DOMAIN:
 # gets a new one, and the stored Content-Type comes from the name, never from
 # the client (files/media_types.py).
 MEDIA_LOCATION = env.str("DJANGO_MEDIA_LOCATION", default="media").strip("/")
-MEDIA_DOMAIN = optional_host("DJANGO_MEDIA_DOMAIN")
-MEDIA_PUBLIC = env_bool("DJANGO_MEDIA_PUBLIC", default=False)
-MEDIA_URL_EXPIRY = env_int("DJANGO_MEDIA_URL_EXPIRY", default=3600)
+MEDIA_DOMAIN = env.str("DJANGO_MEDIA_DOMAIN", default=None)
+MEDIA_PUBLIC = env.bool("DJANGO_MEDIA_PUBLIC", default=False)
+MEDIA_URL_EXPIRY = env.int("DJANGO_MEDIA_URL_EXPIRY", default=3600)
 {%- if media == "s3" %}
 # Behind a CDN domain, private links are signed by CloudFront's key pair: a
-# bucket signature is not valid there.
-CLOUDFRONT_KEY_ID, CLOUDFRONT_KEY = cloudfront_key_pair(
-    "DJANGO_CLOUDFRONT_KEY_ID", "DJANGO_CLOUDFRONT_KEY"
-)
-if MEDIA_DOMAIN and not MEDIA_PUBLIC and not CLOUDFRONT_KEY_ID:
-    raise ImproperlyConfigured(
-        "Private media behind DJANGO_MEDIA_DOMAIN needs CloudFront signed URLs: "
-        "set DJANGO_CLOUDFRONT_KEY_ID and DJANGO_CLOUDFRONT_KEY, or set "
-        "DJANGO_MEDIA_PUBLIC=True, or unset DJANGO_MEDIA_DOMAIN to link the bucket."
-    )
-{%- elif media == "azure" %}
-if not MEDIA_PUBLIC:  # links carry a signature made with the account key
-    azure_account_key("DJANGO_AZURE_CONNECTION_STRING")
+# bucket signature is not valid there. The key is PEM, its line breaks written \n.
+CLOUDFRONT_KEY_ID = env.str("DJANGO_CLOUDFRONT_KEY_ID", default=None)
+CLOUDFRONT_KEY = env.str("DJANGO_CLOUDFRONT_KEY", default="", multiline=True) or None
 {%- endif %}
 STORAGES["default"] = {
     "BACKEND": "cloud_storage.{{ media }}.MediaStorage",
     "OPTIONS": {
 {%- if media == "s3" %}
         **S3_CONNECTION,
-        "bucket_name": required("DJANGO_MEDIA_BUCKET"),
+        "bucket_name": env.str("DJANGO_MEDIA_BUCKET"),
         "location": MEDIA_LOCATION,
         "custom_domain": MEDIA_DOMAIN,
         "querystring_auth": not MEDIA_PUBLIC,
@@ -196,19 +172,19 @@ STORAGES["default"] = {
         "file_overwrite": False,
 {%- elif media == "gcs" %}
         **GCS_CONNECTION,
-        "bucket_name": required("DJANGO_MEDIA_BUCKET"),
+        "bucket_name": env.str("DJANGO_MEDIA_BUCKET"),
         "location": MEDIA_LOCATION,
         # Signed URLs bound to the CDN's host name (a bucket-bound host name).
         "custom_endpoint": MEDIA_DOMAIN and f"https://{MEDIA_DOMAIN}",
         "querystring_auth": not MEDIA_PUBLIC,
         "expiration": timedelta(seconds=MEDIA_URL_EXPIRY),
         # Without a key file (Cloud Run, GCE), sign through IAM's signBlob.
-        "iam_sign_blob": env_bool("DJANGO_GCS_IAM_SIGN_BLOB", default=False),
-        "sa_email": optional("DJANGO_GCS_SERVICE_ACCOUNT"),
+        "iam_sign_blob": env.bool("DJANGO_GCS_IAM_SIGN_BLOB", default=False),
+        "sa_email": env.str("DJANGO_GCS_SERVICE_ACCOUNT", default=None),
         "file_overwrite": False,
 {%- else %}
         **AZURE_CONNECTION,
-        "azure_container": required("DJANGO_MEDIA_BUCKET"),
+        "azure_container": env.str("DJANGO_MEDIA_BUCKET"),
         "location": MEDIA_LOCATION,
         # The CDN must pass the query string (the SAS signature) to the blob.
         "custom_domain": MEDIA_DOMAIN,
@@ -239,11 +215,11 @@ LOGGING = {
 # HTTPS is terminated by the proxy in front, which must set X-Forwarded-Proto
 # (and strip it from what clients send).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
     "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
 )
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
