@@ -19,22 +19,13 @@ import {{ module }}
 {%- endfor %}
 {{ from_imports | join("\n") }}
 
-{% if "azure" in providers -%}
-from azure.core.utils import parse_connection_string
-{% endif -%}
-{% if media == "s3" -%}
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
-{% endif -%}
 from django.conf import settings
 from django.core.checks import Error
 from django.utils.module_loading import import_string
-{%- if "azure" in providers %}
-from storages.backends.azure_storage import AzureStorage
-{%- endif %}
-{%- if "s3" in providers %}
-from storages.backends.s3 import S3Storage
-{%- endif %}
+
+# The SDKs and django-storages' backends are imported by the checks that need
+# them, when checks run: this module loads with every production process
+# (cloud_storage/apps.py), and they take a good part of a second to import.
 
 # Dot-separated labels of letters, digits and inner hyphens (RFC 1123).
 HOST_NAME = r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*"
@@ -131,6 +122,8 @@ def cdn_domains(app_configs, **kwargs):
 
 def s3_endpoints(app_configs, **kwargs):
     """boto3 refuses a malformed endpoint only at the first request."""
+    from storages.backends.s3 import S3Storage
+
     endpoints = {
         options.get("endpoint_url")
         for options in options_of_storages_built_on(S3Storage)
@@ -165,6 +158,9 @@ def aws_keys(app_configs, **kwargs):
 
 
 def is_rsa_private_key(pem):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
     try:
         key = load_pem_private_key(pem.encode(), password=None)
     except (ValueError, TypeError):
@@ -175,6 +171,8 @@ def is_rsa_private_key(pem):
 def cloudfront_keys(app_configs, **kwargs):
     """The CloudFront key pair that signs private media links behind a CDN,
     where the bucket's own signature is not valid."""
+    from storages.backends.s3 import S3Storage
+
     errors = []
     for options in options_of_storages_built_on(S3Storage):
         key_id, key = options.get("cloudfront_key_id"), options.get("cloudfront_key")
@@ -185,8 +183,8 @@ def cloudfront_keys(app_configs, **kwargs):
         elif key and not is_rsa_private_key(key):
             problem = (
                 "DJANGO_CLOUDFRONT_KEY must be an unencrypted RSA private key in PEM "
-                "form (-----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE "
-                "KEY-----), with its line breaks written as \\n"
+                "form (what CloudFront's key pair gives), with its line breaks "
+                "written as \\n"
             )
         elif (
             options.get("custom_domain") and options.get("querystring_auth") and not key
@@ -222,7 +220,6 @@ def google_credentials_problem(path):
             "file)"
         )
     if kind == "service_account":
-        # Imported only now: google-auth takes a tenth of a second to load.
         from google.oauth2 import service_account
 
         try:
@@ -254,6 +251,8 @@ def azure_problem(connection_string):
     """What keeps the Azure SDK or django-storages from using a connection
     string, if anything: the account name with its key or a shared access
     signature, or the local emulator's UseDevelopmentStorage=true."""
+    from azure.core.utils import parse_connection_string
+
     try:
         pairs = parse_connection_string(connection_string, case_sensitive_keys=True)
     except ValueError:
@@ -316,6 +315,8 @@ def azure_error(options):
         )
 {%- if media == "azure" %}
     if connection_string and options.get("expiration_secs") is not None:
+        from azure.core.utils import parse_connection_string
+
         # Private links carry a signature made with the account key.
         pairs = parse_connection_string(connection_string, case_sensitive_keys=True)
         if not {"AccountName", "AccountKey"} <= pairs.keys():
@@ -330,6 +331,8 @@ def azure_error(options):
 
 
 def azure_connection_strings(app_configs, **kwargs):
+    from storages.backends.azure_storage import AzureStorage
+
     errors = []
     for options in options_of_storages_built_on(AzureStorage):
         error = azure_error(options)

@@ -205,15 +205,12 @@ def test_production_passes_the_deployment_checklist(
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize(
-    "secret", ["short", "a" * 60, "django-insecure-" + "k3J9-x7Qp2Lm8Vt4Rz6W" * 3]
-)
 def test_a_weak_secret_key_fails_the_deployment_checklist(
-    run_with_settings, production_variables, secret
+    run_with_settings, production_variables
 ):
     """Django's own check (security.W009), which the deploy steps run with
     --fail-level WARNING: production settings load with any secret."""
-    production_variables["DJANGO_SECRET_KEY"] = secret
+    production_variables["DJANGO_SECRET_KEY"] = "django-insecure-" + "x" * 50
 
     result = run_with_settings(
         "config.settings.production",
