@@ -33,6 +33,8 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 from benchmarks.project import (
     local_processes,
@@ -90,18 +92,25 @@ def storage_servers():
     return storage_servers
 
 
+@dataclass
 class Publishing:
     """One tool publishing one project's static files into one emulator."""
 
-    def __init__(self, tool, project, python, server, work):
-        self.tool = tool
-        self.project = project
-        self.python = python
-        self.server = server
-        self.static_root = work / f"{tool}-staticfiles"
-        self.cache = work / f"{tool}-cache"
-        self.buckets = 0
-        self.bucket = None
+    tool: str
+    project: Path
+    python: Path
+    server: object  # a storage_servers server
+    work: Path
+    buckets: int = 0
+    bucket: str | None = None
+
+    @property
+    def static_root(self):
+        return self.work / f"{self.tool}-staticfiles"
+
+    @property
+    def cache(self):
+        return self.work / f"{self.tool}-cache"
 
     def new_bucket(self):
         self.buckets += 1
