@@ -54,8 +54,9 @@ TIERS = {
     "test_systemd_units.py": "web",
     "test_web_servers.py": "web",
     "test_deploy_readme.py": "deploy",
+    "test_containers.py": "container",
 }
-SLOWER_TIERS = ("boot", "slow", "web", "storage", "deploy")
+SLOWER_TIERS = ("boot", "slow", "web", "storage", "deploy", "container")
 
 
 def pytest_ignore_collect(collection_path, config):

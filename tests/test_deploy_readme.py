@@ -17,13 +17,13 @@ import json
 import re
 import shlex
 import shutil
-import subprocess
 import time
 import uuid
 
 import pytest
 
-from support import TEMPLATE_DIR, commit_all, git, skip_or_fail, tiny_png
+from container_runtime import HOST_CA_BUNDLE, LIMITS, PODMAN, debian_image, run
+from support import TEMPLATE_DIR, commit_all, git, tiny_png
 
 pytestmark = pytest.mark.deploy
 
@@ -33,11 +33,8 @@ DEBIAN = "bookworm"  # Python 3.11: Django 5.2, the default answers
 IMAGE = f"localhost/template-deploy-test:{DEBIAN}-1"  # -N: BASE_PACKAGES' version
 # What any Debian server has beyond the minimal base (an init, procps's kill
 # for units' ExecReload), and the tool the checks use.
-BASE_PACKAGES = "systemd,systemd-sysv,dbus,procps,curl"
-HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+BASE_PACKAGES = ["systemd", "systemd-sysv", "dbus", "procps", "curl"]
 CA_INSIDE = "/etc/ssl/host-ca.crt"
-PODMAN_RUN = ["--runtime", "runc", "--ulimit", "nofile=1024:1024"]
-PODMAN_RUN += ["--ulimit", "nproc=1024:1024"]
 BLOCK = re.compile(r"^```sh(?: (\w+))?\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 SELF_SIGNED = """\
 mkdir -p /etc/letsencrypt/live/"$SITE"
@@ -83,42 +80,22 @@ def production_steps(readme, repository):
     return "\n".join(["set -euxo pipefail", *steps]), update
 
 
-def run(command, **options):
-    return subprocess.run(
-        command, capture_output=True, text=True, timeout=900, **options
-    )
-
-
 @pytest.fixture(scope="session")
-def debian_image(tmp_path_factory):
+def debian_server_image(tmp_path_factory):
     """A Debian system that boots with systemd, as a podman image."""
-    for tool in ("podman", "mmdebstrap", "runc"):
-        if shutil.which(tool) is None:
-            skip_or_fail(f"{tool} is not installed (Debian package: {tool})")
-    if run(["id", "-u"]).stdout.strip() != "0":
-        skip_or_fail("a systemd container and mmdebstrap need root here")
-    if run(["podman", "image", "exists", IMAGE]).returncode == 0:
-        return IMAGE
-    rootfs = tmp_path_factory.mktemp("debian") / "rootfs.tar"
-    built = run(
-        ["mmdebstrap", "--variant=minbase", f"--include={BASE_PACKAGES}"]
-        + ["--quiet", DEBIAN, str(rootfs)]
-    )
-    assert built.returncode == 0, built.stderr
-    imported = run(["podman", "import", str(rootfs), IMAGE])
-    assert imported.returncode == 0, imported.stderr
-    return IMAGE
+    work = tmp_path_factory.mktemp("debian")
+    return debian_image(IMAGE, DEBIAN, BASE_PACKAGES, work)
 
 
 @pytest.fixture
-def server(debian_image, tmp_path):
+def server(debian_server_image, tmp_path):
     """A fresh server: the container, booted; removed after the test."""
     name = f"deploy-test-{uuid.uuid4().hex[:8]}"
     started = run(
-        ["podman", "run", "-d", "--name", name, *PODMAN_RUN]
+        [*PODMAN, "run", "-d", "--name", name, *LIMITS]
         + ["--privileged", "--systemd=always"]  # systemd sandboxes the site
         + ["-v", f"{tmp_path}:/test:ro", "-v", f"{HOST_CA_BUNDLE}:{CA_INSIDE}:ro"]
-        + [debian_image, "/sbin/init"]
+        + [debian_server_image, "/sbin/init"]
     )
     assert started.returncode == 0, started.stderr
     server = Server(name)
