@@ -17,11 +17,19 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks import buckets, collectstatic, project, rendering, serving, workers
+from benchmarks import (
+    buckets,
+    collectstatic,
+    containers,
+    project,
+    rendering,
+    serving,
+    workers,
+)
 from benchmarks.static_tree import write_tree
 from benchmarks.table import print_table
 
-SECTIONS = (rendering, collectstatic, serving, workers, buckets)
+SECTIONS = (rendering, collectstatic, serving, workers, containers, buckets)
 # Measured only when asked for (--only buckets): emulators, and collectfasta
 # reading files back from them, take many minutes.
 ON_REQUEST = (buckets,)

@@ -27,6 +27,9 @@ sys.path.append(str(TEMPLATE_DIR))
 
 # Independent of each other and the longest tests: spread over the workers.
 SPREAD_FILES = {"test_storage_pairs.py"}
+# Files that share one worker: a podman build (4.3, Debian 12) lost its working
+# container ("container not known") while the deploy test's podman ran beside it.
+SHARED_GROUPS = {"test_containers.py": "podman", "test_deploy_readme.py": "podman"}
 
 # Each test file's tier, a marker that runs it alone (pytest -m fast). The fast
 # tier needs cookiecutter, pytest, hypothesis and ruff only: a test in it that
@@ -78,7 +81,8 @@ def pytest_collection_modifyitems(items):
         if tier != "fast" or not any(map(item.get_closest_marker, SLOWER_TIERS)):
             item.add_marker(tier)
         if item.path.name not in SPREAD_FILES:
-            item.add_marker(pytest.mark.xdist_group(item.path.stem))
+            group = SHARED_GROUPS.get(item.path.name, item.path.stem)
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,4 +1,5 @@
-"""Podman as these machines run it, for the tests that build or boot containers.
+"""Podman as these machines run it, for the tests and the benchmark that build
+or boot containers.
 
 No image registry is reachable here: base images are made from Debian's
 packages (mmdebstrap) and kept under a tag whose -N names their package list,
@@ -9,12 +10,16 @@ without these limits.
 import shutil
 import subprocess
 
-from support import skip_or_fail
-
 PODMAN = ["podman", "--runtime", "runc"]
 LIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
 # This machine's network inspects TLS: pip and uv trust its CA with this bundle.
 HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+# Stands in for the official slim Python image (PYTHON_IMAGE): Debian 13's own
+# Python 3.13, for both Django lines, with what that image has and the
+# Dockerfile uses (venv, CA certificates, useradd).
+PYTHON_SUITE = "trixie"
+PYTHON_IMAGE = f"localhost/template-container-python:{PYTHON_SUITE}-1"
+PYTHON_PACKAGES = ["python3", "python3-venv", "ca-certificates", "passwd"]
 
 
 def run(command, timeout=900, **options):
@@ -23,19 +28,20 @@ def run(command, timeout=900, **options):
     )
 
 
-def require(*tools):
-    """Skip (fail under CI) without the tools, or without root (mmdebstrap)."""
+def missing(*tools):
+    """Why containers cannot be built here, or None: podman, runc and ``tools``
+    installed, and root (mmdebstrap, and the tests' runtime flags)."""
     for tool in ("podman", "runc", *tools):
         if shutil.which(tool) is None:
-            skip_or_fail(f"{tool} is not installed (Debian package: {tool})")
+            return f"{tool} is not installed (Debian package: {tool})"
     if run(["id", "-u"]).stdout.strip() != "0":
-        skip_or_fail("podman's images from mmdebstrap need root here")
+        return "podman's images from mmdebstrap need root here"
+    return None
 
 
 def debian_image(tag, suite, packages, work):
     """A minimal Debian ``suite`` with ``packages``, as the podman image ``tag``:
     made once, in ``work``, and kept."""
-    require("mmdebstrap")
     if run(["podman", "image", "exists", tag]).returncode == 0:
         return tag
     rootfs = work / "rootfs.tar"
@@ -48,3 +54,25 @@ def debian_image(tag, suite, packages, work):
     assert imported.returncode == 0, imported.stderr
     rootfs.unlink()
     return tag
+
+
+def python_image(work):
+    return debian_image(PYTHON_IMAGE, PYTHON_SUITE, PYTHON_PACKAGES, work)
+
+
+def build(project, tag, *options):
+    """podman build of the project's Dockerfile on the stand-in Python image,
+    with this machine's CA bundle as the build secret the Dockerfile documents.
+    Returns the output, which says which steps came from the cache."""
+    result = run(
+        [*PODMAN, "build", "--format", "docker", *LIMITS, *options]
+        + ["--build-arg", f"PYTHON_IMAGE={PYTHON_IMAGE}"]
+        + ["--secret", f"id=ca,src={HOST_CA_BUNDLE}", "--tag", tag, str(project)]
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
+    return result.stdout
+
+
+def image_size(tag):
+    """Bytes, as podman counts them (every layer, uncompressed)."""
+    return int(run(["podman", "image", "inspect", "--format", "{{.Size}}", tag]).stdout)

@@ -22,8 +22,8 @@ import uuid
 
 import pytest
 
-from container_runtime import HOST_CA_BUNDLE, LIMITS, PODMAN, debian_image, run
-from support import TEMPLATE_DIR, commit_all, git, tiny_png
+from container_runtime import HOST_CA_BUNDLE, LIMITS, PODMAN, debian_image, missing, run
+from support import TEMPLATE_DIR, commit_all, git, skip_or_fail, tiny_png
 
 pytestmark = pytest.mark.deploy
 
@@ -83,6 +83,9 @@ def production_steps(readme, repository):
 @pytest.fixture(scope="session")
 def debian_server_image(tmp_path_factory):
     """A Debian system that boots with systemd, as a podman image."""
+    reason = missing("mmdebstrap")
+    if reason:
+        skip_or_fail(reason)
     work = tmp_path_factory.mktemp("debian")
     return debian_image(IMAGE, DEBIAN, BASE_PACKAGES, work)
 
