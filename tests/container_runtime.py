@@ -7,11 +7,22 @@ so a later run reuses them. crun fails on this kernel's hybrid cgroups, and runc
 without these limits.
 """
 
+import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 PODMAN = ["podman", "--runtime", "runc"]
 LIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+# The same, for the podman that podman-compose runs (containers.conf).
+CONTAINERS_CONF = """\
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+
+[engine]
+runtime = "runc"
+"""
 # This machine's network inspects TLS: pip and uv trust its CA with this bundle.
 HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 # Stands in for the official slim Python image (PYTHON_IMAGE): Debian 13's own
@@ -76,3 +87,13 @@ def build(project, tag, *options):
 def image_size(tag):
     """Bytes, as podman counts them (every layer, uncompressed)."""
     return int(run(["podman", "image", "inspect", "--format", "{{.Size}}", tag]).stdout)
+
+
+def podman_compose(work):
+    """podman-compose as this machine needs it: the command, and an environment
+    whose containers.conf (written in ``work``) carries PODMAN's and LIMITS'
+    settings to every podman it runs."""
+    conf = Path(work) / "containers.conf"
+    conf.write_text(CONTAINERS_CONF)
+    command = [str(Path(sys.executable).with_name("podman-compose"))]
+    return command, {**os.environ, "CONTAINERS_CONF": str(conf)}

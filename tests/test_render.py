@@ -10,6 +10,7 @@ import tomllib
 from importlib.metadata import version
 
 import pytest
+import yaml
 
 from support import ANSWER_SETS, SECRET, import_bootstrap
 
@@ -243,6 +244,38 @@ def test_web_server_files_follow_the_choice(project, answers):
         f"{server}-headers.inc",
         f"{server}.conf",
     ]
+
+
+def test_compose_runs_the_dockerfile_s_targets_with_declared_volumes(project, answers):
+    """compose.yaml parses; its web server builds a stage the Dockerfile has;
+    every volume it mounts by name is declared, and only those it mounts."""
+    compose = yaml.safe_load((project / "compose.yaml").read_text())
+    stages = re.findall(
+        r"^FROM \S+ AS (\S+)$", (project / "Dockerfile").read_text(), re.M
+    )
+    services = compose["services"]
+    server = answers["web_server"]
+    # ${TLS_DIRECTORY:-tls}: the volume "tls" unless the variable names a directory.
+    mounted = {
+        re.sub(r"^\$\{\w+:-(\w+)\}", r"\1", volume).split(":")[0]
+        for service in services.values()
+        for volume in service.get("volumes", [])
+    }
+
+    assert stages[-1] == "site"  # the default target: what `docker build .` makes
+    assert services["app"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
+    assert services["migrate"]["image"] == services["app"]["image"] == project.name
+    assert mounted == set(compose["volumes"])
+    assert ("media" in mounted) == (answers.get("media_storage", "local") == "local")
+    if server == "none":
+        assert set(services) == {"migrate", "app"}
+        assert not (project / "deploy" / "web-server.sh").exists()
+    else:
+        assert set(services) == {"migrate", "app", server}
+        assert services[server]["build"]["target"] in stages
+        assert (project / "deploy" / "web-server.sh").is_file()
 
 
 # Answer sets with a web server, of the Django line the test extra installs.

@@ -1,0 +1,18 @@
+#!/bin/sh
+# The web server container's entry point (Dockerfile): starts the server given
+# as arguments, with the certificate in /etc/site-tls.
+#
+# compose.yaml mounts a volume there. Empty on the first start, it gets a
+# self-signed certificate for localhost, so the site runs at once (browsers
+# warn). For a real site, put fullchain.pem and privkey.pem there (README.md,
+# "Containers"): an existing certificate is never replaced.
+set -eu
+
+tls=/etc/site-tls
+if [ ! -s "$tls/fullchain.pem" ] && [ ! -s "$tls/privkey.pem" ]; then
+    echo "No certificate in $tls: making a self-signed one for localhost." >&2
+    openssl req -x509 -newkey rsa:2048 -nodes -days 90 -subj /CN=localhost \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+        -keyout "$tls/privkey.pem" -out "$tls/fullchain.pem" 2>/dev/null
+fi
+exec "$@"
