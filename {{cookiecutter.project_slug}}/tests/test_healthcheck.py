@@ -34,7 +34,10 @@ def site(monkeypatch):
 
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
     server.status, server.requests = 200, []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for one (the default is half a second).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+    )
     thread.start()
     monkeypatch.setenv("GUNICORN_BIND", f"0.0.0.0:{server.server_port}")
     yield server
