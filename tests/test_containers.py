@@ -38,7 +38,7 @@ from container_runtime import (
 )
 from local_processes import free_port, uv
 from storage_servers import s3_server
-from support import first_match, skip_or_fail, tiny_png
+from support import first_match, import_bootstrap, skip_or_fail, tiny_png
 
 pytestmark = pytest.mark.container
 
@@ -98,7 +98,10 @@ def images(request, bake, stand_in_base_image, built_tags, tmp_path_factory):
     answers = ANSWER_SETS[name]
     project = tmp_path_factory.mktemp(f"image-{name}") / "my_site"
     shutil.copytree(bake(**answers), project)
-    (project / ".env").write_text(f"DJANGO_SECRET_KEY={BUILD_SECRET}\n")
+    # The .env bootstrap.py writes, with a secret of this machine's in it.
+    import_bootstrap(project).write_env_file(project)
+    with (project / ".env").open("a") as env_file:
+        env_file.write(f"# {BUILD_SECRET}\n")
     (project / "db.sqlite3").write_text(BUILD_SECRET)
     (project / "media").mkdir(exist_ok=True)
     (project / "media" / "private.txt").write_text(BUILD_SECRET)
@@ -128,7 +131,7 @@ class Stack:
 
     images: Images
     work: Path
-    environment: dict = field(default_factory=dict)  # the project's .env
+    environment: dict = field(default_factory=dict)  # set in the project's .env
     storage: object = None  # moto, when the answers keep files in S3
     site_port: int = field(default_factory=free_port)  # gunicorn's
     trusted: Path | None = None  # the web server's certificate
@@ -167,18 +170,13 @@ class Stack:
         return f"https://{self.headers['Host']}"
 
     def write_configuration(self):
-        """The .env the services read, and an override that names this run's
+        """The .env the services read (the generator's, as the README says,
+        with this run's variables), and an override that names this run's
         images (and, with S3, puts the site on the host's network)."""
-        project = self.images.project
-        variables = {
-            "DJANGO_SECRET_KEY": f"compose-test-secret-{uuid.uuid4().hex * 2}",
-            "DJANGO_ALLOWED_HOSTS": "localhost",
+        set_variables(
+            self.images.project / ".env",
             # gunicorn's default follows the host's cores, not the container's.
-            "GUNICORN_WORKERS": "2",
-            **self.environment,
-        }
-        (project / ".env").write_text(
-            "".join(f"{key}={value}\n" for key, value in variables.items())
+            {"GUNICORN_WORKERS": "2", **self.environment},
         )
         services = {
             "migrate": {"image": self.images.site},
@@ -257,6 +255,17 @@ class Stack:
     @property
     def verify(self):
         return str(self.trusted) if self.trusted else True
+
+
+def set_variables(env_file, variables):
+    """Set ``variables`` in an env file: in place where it assigns them, at
+    its end where it does not."""
+    lines, left = [], dict(variables)
+    for line in env_file.read_text().splitlines():
+        key = line.partition("=")[0]
+        lines.append(f"{key}={left.pop(key)}" if key in left else line)
+    lines += [f"{key}={value}" for key, value in left.items()]
+    env_file.write_text("\n".join(lines) + "\n")
 
 
 def readme_compose_steps(project):
@@ -405,11 +414,15 @@ def test_the_services_run_as_users_that_cannot_change_the_code(stack):
 
 
 def test_the_images_hold_no_secret_database_or_upload(images, tmp_path):
+    env_file = (images.project / ".env").read_text()
+    secret_key = first_match(r"(?m)^DJANGO_SECRET_KEY=(.+)$", env_file)
     for tag in filter(None, (images.site, images.web)):
         archive = tmp_path / "image.tar"
         saved = run([*PODMAN, "save", "--format", "docker-archive", "-o", archive, tag])
         assert saved.returncode == 0, saved.stderr
-        assert BUILD_SECRET.encode() not in archive.read_bytes(), tag
+        layers = archive.read_bytes()
+        assert BUILD_SECRET.encode() not in layers, tag
+        assert secret_key.encode() not in layers, tag
         archive.unlink()
     listing = run(
         [*PODMAN, "run", "--rm", *LIMITS, images.site, "ls", "-A", "/app", "/app/media"]
