@@ -1,6 +1,7 @@
 """Helpers the template's tests share: answer sets, interpreters, servers."""
 
 import importlib.util
+import io
 import itertools
 import json
 import os
@@ -241,6 +242,15 @@ def tiny_png(size=1):
         + chunk(b"IDAT", pixels)
         + chunk(b"IEND", b"")
     )
+
+
+def pixels(data):
+    """What a picture shows: its size and pixels. Uploaded pictures are stored
+    written again (uploads/images.py), so their bytes differ from what was sent."""
+    from PIL import Image  # boot tiers only: the fast tier has no Pillow
+
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size, image.convert("RGBA").tobytes()
 
 
 # Git for throwaway repositories: a fixed identity, and none of the user's or the

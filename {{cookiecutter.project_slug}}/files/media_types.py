@@ -1,8 +1,9 @@
-"""How uploaded files are served, wherever they are stored.
+"""The upload types, written once: what is accepted, and how it is served
+wherever it is stored.
 
-Uploads are untrusted: only these types are served with their own Content-Type,
-only images are shown inline, and anything else is a download. Whatever serves
-uploads, the web server or object storage, follows this list.
+Uploads are untrusted: only these types are accepted and served with their own
+Content-Type, only pictures are shown inline, and anything else is a download.
+Whatever serves uploads, the web server or object storage, follows this list.
 """
 
 from pathlib import PurePosixPath
@@ -16,7 +17,16 @@ MEDIA_TYPES = {
     "txt": "text/plain",
     "webp": "image/webp",
 }
-INLINE_MEDIA = ("gif", "jpeg", "jpg", "png", "webp")
+# Pictures: each must decode as this format (Pillow's name for it) to be
+# accepted, and only they are shown inline.
+IMAGE_FORMATS = {
+    "gif": "GIF",
+    "jpeg": "JPEG",
+    "jpg": "JPEG",
+    "png": "PNG",
+    "webp": "WEBP",
+}
+INLINE_MEDIA = tuple(IMAGE_FORMATS)
 DOWNLOAD_TYPE = "application/octet-stream"
 
 

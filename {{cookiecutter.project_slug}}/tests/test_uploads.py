@@ -1,6 +1,7 @@
 """The example upload app: form to storage to URL (the test storage is in memory;
 tests that look at the disk store in a temporary MEDIA_ROOT with media_on_disk)."""
 
+import io
 import re
 import threading
 import time
@@ -12,12 +13,28 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
+from PIL import Image
 
 from uploads.models import Upload
 
 pytestmark = pytest.mark.django_db
 
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+def png(colour=(11, 110, 79)):
+    """A real 4 x 4 PNG in one colour: pictures are decoded, not sniffed."""
+    output = io.BytesIO()
+    Image.new("RGB", (4, 4), colour).save(output, "PNG")
+    return output.getvalue()
+
+
+def pixels(data):
+    """What a picture shows: its size and its pixels (pictures are stored written
+    again, so their bytes may differ from the upload's)."""
+    with Image.open(io.BytesIO(data)) as image:
+        return image.size, image.convert("RGBA").tobytes()
+
+
+PNG_BYTES = png()
 GENERATED_NAME = re.compile(r"uploads/\d{4}/\d{2}/[0-9a-f]{32}\.png")
 BOUNDARY = "upload-test-boundary"
 
@@ -75,20 +92,21 @@ def test_upload_is_saved_in_media_storage_and_shown(client):
     saved = Upload.objects.get()
     assert GENERATED_NAME.fullmatch(saved.file.name)
     with default_storage.open(saved.file.name) as stored:
-        assert stored.read() == PNG_BYTES
+        assert pixels(stored.read()) == pixels(PNG_BYTES)
     page = client.get(reverse("uploads:list")).content.decode()
     assert f'<img src="{saved.file.url}"' in page
     assert saved.file.url.startswith("/media/uploads/")
 
 
 def test_same_name_uploads_keep_both_files(client):
-    upload(client, "avatar.png", PNG_BYTES + b"first")
-    upload(client, "avatar.png", PNG_BYTES + b"second")
+    first, second = png((1, 2, 3)), png((4, 5, 6))
+    upload(client, "avatar.png", first)
+    upload(client, "avatar.png", second)
 
     names = [item.file.name for item in Upload.objects.order_by("pk")]
     assert len(set(names)) == 2
-    contents = [default_storage.open(name).read() for name in names]
-    assert contents == [PNG_BYTES + b"first", PNG_BYTES + b"second"]
+    contents = [pixels(default_storage.open(name).read()) for name in names]
+    assert contents == [pixels(first), pixels(second)]
 
 
 def test_the_client_file_name_never_reaches_the_disk(client):
@@ -187,7 +205,7 @@ def test_hostile_file_names_never_escape_media_root(
         saved = Upload.objects.get().file.name
         assert GENERATED_NAME.fullmatch(saved)
         assert stored_files(media_on_disk) == [saved]
-        assert (media_on_disk / saved).read_bytes() == PNG_BYTES
+        assert pixels((media_on_disk / saved).read_bytes()) == pixels(PNG_BYTES)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -207,7 +225,7 @@ def test_concurrent_uploads_of_one_name_keep_every_file(
             "OPTIONS": {"allow_overwrite": allow_overwrite},
         },
     }
-    contents = [PNG_BYTES + bytes([number]) for number in range(8)]
+    contents = [png((number, 0, 0)) for number in range(8)]
     start = threading.Barrier(len(contents), timeout=10)
 
     def wait_for_the_table(execute, sql, params, many, context):
@@ -239,8 +257,8 @@ def test_concurrent_uploads_of_one_name_keep_every_file(
     assert all(GENERATED_NAME.fullmatch(name) for name in names)
     assert stored_files(media_on_disk) == sorted(names)
     assert len(set(names)) == len(contents)
-    stored = sorted((media_on_disk / name).read_bytes() for name in names)
-    assert stored == sorted(contents)
+    stored = sorted(pixels((media_on_disk / name).read_bytes()) for name in names)
+    assert stored == sorted(map(pixels, contents))
 
 
 def test_form_without_a_file_is_refused(client):

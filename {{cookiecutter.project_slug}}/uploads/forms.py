@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from .images import without_metadata
 from .models import Upload
 from .validators import ALLOWED_EXTENSIONS
 
@@ -19,3 +20,12 @@ class UploadForm(forms.ModelForm):
             f" up to {filesizeformat(settings.MAX_UPLOAD_SIZE)}."
         )
         file.widget.attrs["accept"] = ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)
+
+    def save(self, commit=True):
+        """Store a picture written again without its metadata (the model's
+        validators have checked the upload as it came)."""
+        if "file" in self.changed_data:
+            self.instance.renditions = None  # made again for the new file
+            if self.instance.is_image:
+                self.instance.file = without_metadata(self.cleaned_data["file"])
+        return super().save(commit)

@@ -4,12 +4,8 @@ from pathlib import PurePosixPath
 from django.db import models
 from django.utils import timezone
 
-from .validators import (
-    IMAGE_SIGNATURES,
-    validate_extension,
-    validate_image_content,
-    validate_size,
-)
+from .images import image_format, renditions
+from .validators import validate_extension, validate_image_content, validate_size
 
 
 def upload_path(instance, filename):
@@ -27,6 +23,9 @@ class Upload(models.Model):
         validators=[validate_extension, validate_size, validate_image_content],
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # A picture's smaller copies for srcset, {"640": storage name, ...}, made
+    # once, when it is first saved: None until then ({} when it is small).
+    renditions = models.JSONField(null=True, default=None, editable=False)
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
@@ -34,6 +33,35 @@ class Upload(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self.renditions is None and self.is_image:
+            self.renditions = self.make_renditions()
+            super().save(update_fields=["renditions"])
+
     @property
     def is_image(self):
-        return PurePosixPath(self.file.name).suffix.lower() in IMAGE_SIGNATURES
+        return image_format(self.file.name) is not None
+
+    def make_renditions(self):
+        """Store the smaller copies beside the picture: <name>-640w.png, ..."""
+        stored = PurePosixPath(self.file.name)
+        with self.file.open("rb") as picture:
+            scaled = renditions(picture)
+        return {
+            str(width): self.file.storage.save(
+                str(stored.with_name(f"{stored.stem}-{width}w{stored.suffix}")), content
+            )
+            for width, content in scaled.items()
+        }
+
+    @property
+    def srcset(self):
+        """The renditions as srcset lists them: "url 320w, url 640w"."""
+        storage = self.file.storage
+        return ", ".join(
+            f"{storage.url(name)} {width}w"
+            for width, name in sorted(
+                (self.renditions or {}).items(), key=lambda item: int(item[0])
+            )
+        )

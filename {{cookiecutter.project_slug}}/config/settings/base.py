@@ -99,6 +99,11 @@ MEDIA_ROOT = env_path("DJANGO_MEDIA_ROOT", BASE_DIR / "media")
 # Largest upload accepted, in bytes. Django's upload validation and the web
 # server's request-body limit (see deploy/) both derive from this one number.
 MAX_UPLOAD_SIZE = env.int("DJANGO_MAX_UPLOAD_SIZE", default=10 * 1024 * 1024)
+{%- if cookiecutter.use_upload_example %}
+# Largest uploaded picture, in pixels (every frame of an animation together): a
+# small file can decode into gigabytes (a "decompression bomb").
+MAX_IMAGE_PIXELS = env.int("DJANGO_MAX_IMAGE_PIXELS", default=50_000_000)
+{%- endif %}
 
 # One place that says where each kind of file is stored: "default" holds media,
 # "staticfiles" is what collectstatic writes through. Environment modules change
