@@ -257,6 +257,29 @@ def test_uploads_land_in_the_bucket_signed_typed_and_never_overwritten(
             assert unsigned.status_code in (401, 403, 404), url
 
 
+def test_media_in_the_bucket_answers_range_requests(deployed, tmp_path):
+    """What a video player asks a bucket for: parts of a file, through the
+    signed link the page gives (the signature does not cover the Range)."""
+    port, server = deployed.gunicorn(tmp_path)
+    with server:
+        page = upload(
+            f"http://127.0.0.1:{port}",
+            requests.Session(),
+            "ranged",
+            tiny_png(64),
+            "image/png",
+        )
+    url = html.unescape(first_match(r'<img src="([^"]+)"', page))
+
+    whole = requests.get(url, timeout=10, verify=False)
+    part = requests.get(url, headers={"Range": "bytes=8-23"}, timeout=10, verify=False)
+
+    assert whole.status_code == 200, url
+    assert part.status_code == 206, (part.status_code, part.headers)
+    assert part.headers["Content-Range"] == f"bytes 8-23/{len(whole.content)}"
+    assert part.content == whole.content[8:24]
+
+
 SAVE_TWICE = """
 import django
 django.setup()

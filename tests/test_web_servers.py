@@ -155,6 +155,33 @@ def test_media_is_served_with_safe_headers(stack, name):
     print(f"\n{stack.server} /media/samples/{name}: {dict(response.headers)}")
 
 
+RANGES = [  # (Range header, first byte, last byte) of a 64 KiB file
+    ("bytes=1000-1999", 1000, 1999),
+    ("bytes=-100", 65436, 65535),
+    ("bytes=65000-", 65000, 65535),
+]
+
+
+@pytest.mark.parametrize(("header", "first", "last"), RANGES)
+def test_media_answers_range_requests(stack, header, first, last):
+    """What a video player or PDF viewer asks for: parts of a file, by byte."""
+    content = bytes(range(256)) * 256
+    (stack.media_root / "samples").mkdir(exist_ok=True)
+    (stack.media_root / "samples" / "manual.pdf").write_bytes(content)
+
+    whole = stack.get("/media/samples/manual.pdf")
+    part = stack.get("/media/samples/manual.pdf", Range=header)
+    beyond = stack.get("/media/samples/manual.pdf", Range="bytes=70000-")
+
+    assert whole.headers["Accept-Ranges"] == "bytes"
+    assert part.status_code == 206
+    assert part.headers["Content-Range"] == f"bytes {first}-{last}/{len(content)}"
+    assert part.content == content[first : last + 1]
+    assert part.headers["X-Content-Type-Options"] == "nosniff"  # safe headers too
+    assert part.headers["Content-Disposition"] == "attachment"
+    assert beyond.status_code == 416
+
+
 TRAVERSALS = [
     "/static/../secret.txt",
     "/static/..%2fsecret.txt",

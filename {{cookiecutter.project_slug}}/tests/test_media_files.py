@@ -24,3 +24,16 @@ def test_media_is_not_served_by_django_without_debug(client, media_on_disk):
     name = default_storage.save("avatars/me.txt", ContentFile(b"hello"))
 
     assert client.get(default_storage.url(name)).status_code == 404
+
+
+def test_the_development_server_sends_media_whole_even_for_a_range(
+    client, media_on_disk, debug_urls
+):
+    """Django's static() view has no range support: a video seeks only once a
+    web server or bucket serves it (README.md, "Media in production")."""
+    name = default_storage.save("clips/clip.txt", ContentFile(b"0123456789"))
+
+    response = client.get(default_storage.url(name), headers={"Range": "bytes=2-4"})
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"0123456789"

@@ -91,3 +91,23 @@ def test_a_missing_static_file_is_left_to_django(root):
     response = get(worker(), "/static/css/never-collected.css")
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("worker_sees", ["listed", "newer than the list"])
+def test_a_range_of_a_static_file_is_served(sources, root, worker_sees):
+    """A part of a file, by byte (a media player seeking in a static video)."""
+    if worker_sees == "listed":
+        hashed = collect(sources, root)["js/app.js"]
+        whitenoise = worker()
+    else:
+        whitenoise = worker()
+        (sources / "js/app.js").write_text(CHANGED_JS)
+        hashed = collect(sources, root)["js/app.js"]
+    whole = (root / hashed).read_bytes()
+    request = RequestFactory().get(f"/static/{hashed}", HTTP_RANGE="bytes=5-14")
+
+    response = whitenoise(request)
+
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes 5-14/{len(whole)}"
+    assert b"".join(response.streaming_content) == whole[5:15]
