@@ -24,12 +24,13 @@ from benchmarks import (
     project,
     rendering,
     serving,
+    uploads,
     workers,
 )
 from benchmarks.static_tree import write_tree
 from benchmarks.table import print_table
 
-SECTIONS = (rendering, collectstatic, serving, workers, containers, buckets)
+SECTIONS = (rendering, collectstatic, serving, workers, uploads, containers, buckets)
 # Measured only when asked for (--only buckets): emulators, and collectfasta
 # reading files back from them, take many minutes.
 ON_REQUEST = (buckets,)
