@@ -22,10 +22,14 @@ def project_messages(**options):
     return [m for m in run_checks(**options) if m.id.startswith("project.")]
 
 
+# All checks run, as `manage.py check` runs them: from Django 6.1 that includes
+# asking each database about the models' fields (a JSONField's support).
+@pytest.mark.django_db
 def test_the_project_as_generated_passes_them_all():
     assert project_messages() == []
 
 
+@pytest.mark.django_db
 def test_collected_static_files_pass_the_deploy_only_check(collected_static):
     assert project_messages(include_deployment_checks=True) == []
 

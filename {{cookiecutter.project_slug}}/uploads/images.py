@@ -97,8 +97,9 @@ def upright(image):
 
 def save_options(image):
     """What Pillow writes besides the pixels: the colour profile, the frames,
-    and what the format needs; never the metadata it read."""
-    options = {}
+    and what the format needs; never the metadata it read (said outright: which
+    of it Pillow carries over by default has changed between its versions)."""
+    options = {"exif": b"", "xmp": b""}
     if icc_profile := image.info.get("icc_profile"):
         options["icc_profile"] = icc_profile
     if getattr(image, "n_frames", 1) > 1:
@@ -128,7 +129,7 @@ def renditions(file):
         options = {
             key: value
             for key, value in save_options(image).items()
-            if key in ("icc_profile", "comment")
+            if key in ("exif", "xmp", "icc_profile", "comment")
         }
         if expected_format in QUALITY:
             options["quality"] = QUALITY[expected_format]
