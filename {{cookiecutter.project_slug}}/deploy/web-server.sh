@@ -11,7 +11,8 @@ set -eu
 tls=/etc/site-tls
 if [ ! -s "$tls/fullchain.pem" ] && [ ! -s "$tls/privkey.pem" ]; then
     echo "No certificate in $tls: making a self-signed one for localhost." >&2
-    openssl req -x509 -newkey rsa:2048 -nodes -days 90 -subj /CN=localhost \
+    # Ten years: it is never replaced, so it must not expire under a running site.
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=localhost \
         -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
         -keyout "$tls/privkey.pem" -out "$tls/fullchain.pem" 2>/dev/null
 fi
