@@ -171,6 +171,31 @@ HASHED_CSS = r'href="(/static/css/site\.[0-9a-f]{12}\.css)"'
 HTTPS_PROXY = {"X-Forwarded-Proto": "https"}  # what the proxy in front would send
 
 
+# A script for a generated project's Python (the example app): users "owner"
+# and "other", a private document of the owner's, and a signed-in session for
+# each; prints JSON {"link", "name", "sessions": [owner's, other's]}.
+PRIVATE_TEXT = b"only for its owner"
+PRIVATE_DOCUMENT = f"""
+import json
+import django
+django.setup()
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.test import Client
+from uploads.models import Document
+owner, other = (User.objects.create_user(name) for name in ("owner", "other"))
+document = Document(owner=owner, title="Notes")
+document.file.save("notes.txt", ContentFile({PRIVATE_TEXT!r}))
+sessions = []
+for user in (owner, other):
+    client = Client()
+    client.force_login(user)
+    sessions.append(client.cookies["sessionid"].value)
+link, name = document.get_absolute_url(), document.file.name
+print(json.dumps({{"link": link, "name": name, "sessions": sessions}}))
+"""
+
+
 class Booted:
     """A generated project and the interpreter that has its dependencies."""
 

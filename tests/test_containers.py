@@ -13,6 +13,7 @@ a user builds and runs it.
 """
 
 import html
+import json
 import re
 import shlex
 import shutil
@@ -38,7 +39,15 @@ from container_runtime import (
 )
 from local_processes import free_port, uv
 from storage_servers import s3_server
-from support import first_match, import_bootstrap, pixels, skip_or_fail, tiny_png
+from support import (
+    PRIVATE_DOCUMENT,
+    PRIVATE_TEXT,
+    first_match,
+    import_bootstrap,
+    pixels,
+    skip_or_fail,
+    tiny_png,
+)
 
 pytestmark = pytest.mark.container
 
@@ -395,6 +404,34 @@ def test_uploads_are_served_and_outlive_the_containers(stack):
         assert "X-Amz-Signature=" in media_url
     path = re.sub(r"\?.*", "", media_url)
     assert path.rpartition("/")[2] in stack.get("/uploads/").text
+
+
+def test_a_private_document_reaches_its_owner_alone(stack):
+    """Made in the site's container, on its volume (or in the bucket); sent by
+    the web server (X-Accel-Redirect, X-Sendfile) or the bucket once Django has
+    checked the session."""
+    made = run(
+        ["podman", "exec", stack.container("app"), "python", "-c", PRIVATE_DOCUMENT]
+    )
+    assert made.returncode == 0, made.stderr
+    document = json.loads(made.stdout.strip().splitlines()[-1])
+    owner, other = (f"sessionid={key}" for key in document["sessions"])
+
+    sent = stack.get(document["link"], Cookie=owner)
+
+    assert sent.status_code == 200, sent.text[:500]
+    assert sent.content == PRIVATE_TEXT
+    if stack.storage is None:
+        assert sent.headers["Content-Disposition"] == "attachment"
+        assert sent.headers["X-Content-Type-Options"] == "nosniff"
+    else:
+        assert sent.history[0].status_code == 302
+        assert sent.url.startswith(f"{stack.storage.endpoint}/{MEDIA_BUCKET}/")
+    assert stack.get(document["link"], Cookie=other).status_code == 404
+    assert stack.get(document["link"]).status_code == 404
+    if stack.web:
+        private = f"/private-media/{document['name']}"
+        assert stack.get(private, Cookie=owner).status_code == 404
 
 
 def test_the_services_run_as_users_that_cannot_change_the_code(stack):

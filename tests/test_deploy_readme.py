@@ -23,7 +23,15 @@ import uuid
 import pytest
 
 from container_runtime import HOST_CA_BUNDLE, LIMITS, PODMAN, debian_image, missing, run
-from support import TEMPLATE_DIR, commit_all, git, skip_or_fail, tiny_png
+from support import (
+    PRIVATE_DOCUMENT,
+    PRIVATE_TEXT,
+    TEMPLATE_DIR,
+    commit_all,
+    git,
+    skip_or_fail,
+    tiny_png,
+)
 
 pytestmark = pytest.mark.deploy
 
@@ -230,6 +238,22 @@ def test_the_readme_takes_a_fresh_debian_server_to_https_production(
     headers, _ = server.fetch(media)
     assert headers.startswith("HTTP/1.1 200"), headers
     assert "content-type: image/png" in headers.lower(), headers
+    # A private document: nginx sends it from /var/lib/my_site/private-media
+    # to its owner alone, once Django has checked the session.
+    made = server.sh(
+        f"cd /srv/{SLUG} && runuser -u {SLUG} -- env "
+        f"DJANGO_SETTINGS_MODULE=config.settings.production "
+        f"DJANGO_ENV_FILE=/etc/{SLUG}.env .venv/bin/python -c "
+        + shlex.quote(PRIVATE_DOCUMENT)
+    )
+    document = json.loads(made.stdout.strip().splitlines()[-1])
+    owner = f"-H 'Cookie: sessionid={document['sessions'][0]}'"
+    headers, body = server.fetch(document["link"], owner, body=True)
+    assert headers.startswith("HTTP/1.1 200"), headers
+    assert body == PRIVATE_TEXT.decode()
+    assert server.fetch(document["link"])[0].startswith("HTTP/1.1 404")
+    private = f"/private-media/{document['name']}"
+    assert server.fetch(private, owner)[0].startswith("HTTP/1.1 404")
     # It outlives a restart of the app server.
     server.sh(f"systemctl restart {SLUG}.service")
     headers, page = server.fetch("/uploads/", body=True)

@@ -8,6 +8,7 @@ import html
 import json
 import os
 import re
+from datetime import UTC, datetime
 from urllib.parse import quote, unquote, urlsplit
 
 import pytest
@@ -17,6 +18,8 @@ from local_processes import free_port
 from storage_servers import azure_server, gcs_server, most_at_once, s3_server
 from support import (
     HTTPS_PROXY,
+    PRIVATE_DOCUMENT,
+    PRIVATE_TEXT,
     STORAGE_SETS,
     TEMPLATE_DIR,
     first_match,
@@ -278,6 +281,62 @@ def test_media_in_the_bucket_answers_range_requests(deployed, tmp_path):
     assert part.status_code == 206, (part.status_code, part.headers)
     assert part.headers["Content-Range"] == f"bytes 8-23/{len(whole.content)}"
     assert part.content == whole.content[8:24]
+
+
+# How each provider's signed URL says how long it lasts.
+EXPIRY = {
+    "s3": r"X-Amz-Expires=(\d+)",
+    "gcs": r"X-Goog-Expires=(\d+)",
+    "azure": r"se=([^&]+)",
+}
+
+
+def test_a_private_document_is_a_short_lived_link_for_its_owner_only(
+    deployed, tmp_path
+):
+    made = deployed.booted.run(
+        "-c", PRIVATE_DOCUMENT, settings="production", **deployed.variables
+    )
+    assert made.returncode == 0, made.stderr
+    document = json.loads(made.stdout)
+    owner, other = (f"sessionid={key}" for key in document["sessions"])
+    port, server = deployed.gunicorn(tmp_path)
+    link = f"http://127.0.0.1:{port}{document['link']}"
+    with server:
+        answers = {
+            who: requests.get(
+                link,
+                headers={**HTTPS_PROXY, **({"Cookie": cookie} if cookie else {})},
+                allow_redirects=False,
+                timeout=10,
+            )
+            for who, cookie in (("owner", owner), ("other", other), ("anyone", None))
+        }
+
+    assert answers["other"].status_code == answers["anyone"].status_code == 404
+    redirect = answers["owner"]
+    assert redirect.status_code == 302
+    assert redirect.headers["Cache-Control"] == "private, no-store"
+    url = redirect.headers["Location"]
+    assert url.startswith(f"{deployed.server.endpoint}"), url
+    assert f"{MEDIA_BUCKET}/private-media/documents/" in url
+    expiry = first_match(EXPIRY[deployed.server.backend], url)
+    print(f"\n{deployed.server.backend} private document link: {url}")
+    if deployed.server.backend == "azure":  # the end time itself, in UTC
+        ends = datetime.fromisoformat(unquote(expiry))
+        lasts = (ends - datetime.now(UTC)).total_seconds()
+        assert 200 < lasts <= 300, lasts
+    else:
+        assert expiry == "300"  # DJANGO_PRIVATE_MEDIA_URL_EXPIRY's default
+    fetched = requests.get(url, timeout=10, verify=False)
+    assert fetched.status_code == 200, url
+    assert fetched.content == PRIVATE_TEXT
+    headers = deployed.stored_headers(url, fetched)
+    assert headers["Content-Type"] == "text/plain"
+    assert headers["Content-Disposition"] == "attachment"
+    if deployed.server.backend != "gcs":  # the GCS emulator serves anyone
+        unsigned = requests.get(url.split("?")[0], timeout=10, verify=False)
+        assert unsigned.status_code in (401, 403, 404), url
 
 
 SAVE_TWICE = """

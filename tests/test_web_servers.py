@@ -263,6 +263,101 @@ def test_a_form_post_through_the_proxy_passes_csrf_and_the_upload_is_served(stac
     assert image.headers["Content-Disposition"] == "inline"
 
 
+PASSWORD = "a passphrase for the web server tests"
+CREATE_USERS = f"""
+from django.contrib.auth.models import User
+for name in ("owner", "other"):
+    User.objects.create_user(name, password={PASSWORD!r})
+"""
+DOCUMENT = bytes(range(256)) * 256  # 64 KiB: room for a range request
+
+
+def signed_in(stack, username):
+    """A browser's session, signed in through the login form over HTTPS."""
+    if not getattr(stack, "users_created", False):
+        stack.manage("shell", "-c", CREATE_USERS)
+        stack.users_created = True
+    session = requests.Session()
+    login = stack.base + "/accounts/login/"
+    form = session.get(login, verify=stack.certificate, timeout=10)
+    token = first_match(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+    response = session.post(
+        login,
+        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        headers={"Referer": login},
+        verify=stack.certificate,
+        timeout=10,
+    )
+    assert response.url == stack.base + "/uploads/documents/", response.text
+    return session
+
+
+@pytest.fixture
+def document(stack):
+    """A document its owner added through the form: (owner's session, link,
+    stored name)."""
+    owner = signed_in(stack, "owner")
+    page = stack.base + "/uploads/documents/"
+    form = owner.get(page, verify=stack.certificate, timeout=10)
+    token = first_match(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+    before = set(stack.private_media_root.rglob("*.txt"))
+    posted = owner.post(
+        page,
+        data={"title": "Notes", "csrfmiddlewaretoken": token},
+        files={"file": ("notes.txt", DOCUMENT, "text/plain")},
+        headers={"Referer": page},
+        verify=stack.certificate,
+        timeout=10,
+    )
+    assert posted.history, posted.text
+    link = first_match(r'<a href="(/uploads/documents/\d+/)">Notes</a>', posted.text)
+    (stored,) = set(stack.private_media_root.rglob("*.txt")) - before
+    return owner, link, stored.relative_to(stack.private_media_root).as_posix()
+
+
+def test_a_private_document_is_sent_by_the_web_server_to_its_owner(stack, document):
+    owner, link, _ = document
+
+    response = owner.get(stack.base + link, verify=stack.certificate, timeout=10)
+    part = owner.get(
+        stack.base + link,
+        headers={"Range": "bytes=1000-1999"},
+        verify=stack.certificate,
+        timeout=10,
+    )
+
+    assert response.status_code == 200
+    assert response.content == DOCUMENT
+    # Each once: Django's response and the web server's own headers together.
+    assert response.headers["Content-Type"] == "text/plain"
+    assert response.headers["Content-Disposition"] == "attachment"
+    assert response.headers["Content-Security-Policy"] == (
+        "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    )
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "X-Accel-Redirect" not in response.headers
+    assert "X-Sendfile" not in response.headers
+    # The web server sent the bytes, so it answers ranges (Django would not).
+    assert part.status_code == 206
+    assert part.content == DOCUMENT[1000:2000]
+    print(f"\n{stack.server} private document: {dict(response.headers)}")
+
+
+def test_a_private_document_is_a_404_to_anyone_else(stack, document):
+    _, link, name = document
+    other = signed_in(stack, "other")
+
+    assert other.get(stack.base + link, verify=stack.certificate).status_code == 404
+    assert stack.get(link).status_code == 404
+    # By its stored name, under any prefix: nothing serves the directory.
+    for prefix in ("/private-media/", "/media/", "/media/../private-media/"):
+        status, body = stack.raw_get(prefix + name)
+        assert status == 404, (prefix, status)
+        assert DOCUMENT[:64].decode("latin-1") not in body
+
+
 def test_django_refuses_a_file_over_its_limit_that_the_server_let_through(stack):
     content = tiny_png() + b"\x00" * (UPLOAD_LIMIT + 1024)
 

@@ -19,6 +19,7 @@ from local_processes import free_port
 from support import first_match, running_server, skip_or_fail
 
 EXECUTABLES = {"nginx": "nginx", "apache": "apache2"}
+APACHE_MODULE_DIR = "/usr/lib/apache2/modules"
 UPLOAD_LIMIT = 64 * 1024  # DJANGO_MAX_UPLOAD_SIZE in these tests
 GUNICORN_WORKERS = 2
 SENTINEL = "this-file-is-outside-every-served-directory"
@@ -34,6 +35,7 @@ APACHE_MODULES = (
     "rewrite",
     "socache_shmcb",
     "ssl",
+    "xsendfile",  # Debian: libapache2-mod-xsendfile
 )
 
 
@@ -42,6 +44,8 @@ def executable(server):
     found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
     if found is None:
         skip_or_fail(f"{name} is not installed (Debian package: {name})")
+    if server == "apache" and not Path(APACHE_MODULE_DIR, "mod_xsendfile.so").exists():
+        skip_or_fail("mod_xsendfile is missing (libapache2-mod-xsendfile)")
     return found
 
 
@@ -63,7 +67,7 @@ http {{
 }}
 """
     modules = "\n".join(
-        f"LoadModule {name}_module /usr/lib/apache2/modules/mod_{name}.so"
+        f"LoadModule {name}_module {APACHE_MODULE_DIR}/mod_{name}.so"
         for name in APACHE_MODULES
     )
     return f"""
@@ -92,6 +96,7 @@ class Stack:
         self.certificate = certificate[0]
         self.static_root = root / "staticfiles"
         self.media_root = root / "media"
+        self.private_media_root = root / "private-media"
         # nginx reaches gunicorn over a unix socket (the deploy default), Apache
         # over TCP: both forms of --upstream run for real. With tcp, a test can
         # reach gunicorn directly too.
@@ -105,6 +110,7 @@ class Stack:
         self.variables = {
             "DJANGO_STATIC_ROOT": self.static_root,
             "DJANGO_MEDIA_ROOT": self.media_root,
+            "DJANGO_PRIVATE_MEDIA_ROOT": self.private_media_root,
             "DJANGO_MAX_UPLOAD_SIZE": UPLOAD_LIMIT,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
             "DATABASE_URL": f"sqlite:///{root / 'db.sqlite3'}",
@@ -115,6 +121,7 @@ class Stack:
 
     def prepare(self, key):
         self.media_root.mkdir(parents=True)
+        self.private_media_root.mkdir()
         (self.root / "secret.txt").write_text(SENTINEL)
         self.manage("collectstatic", "--noinput")
         self.manage("migrate", "--noinput")

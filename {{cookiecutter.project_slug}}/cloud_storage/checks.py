@@ -322,8 +322,8 @@ def azure_error(options):
         if not {"AccountName", "AccountKey"} <= pairs.keys():
             return Error(
                 "DJANGO_AZURE_CONNECTION_STRING needs AccountName and AccountKey "
-                "to sign private media links; set DJANGO_MEDIA_PUBLIC=True if the "
-                "container is public.",
+                "to sign the links to private media (every private document, and "
+                "all media unless DJANGO_MEDIA_PUBLIC=True).",
                 id="cloud_storage.E007",
             )
 {%- endif %}
@@ -341,6 +341,33 @@ def azure_connection_strings(app_configs, **kwargs):
     return errors
 {%- endif %}
 
+{%- if media != "local" %}
+
+
+def private_media_bucket(app_configs, **kwargs):
+    """Private media may share the media bucket only while that is private: a
+    public bucket's objects are readable by anyone who has their URL."""
+    if not getattr(settings, "MEDIA_PUBLIC", False):
+        return []
+{%- if media == "azure" %}
+    bucket = "azure_container"
+{%- else %}
+    bucket = "bucket_name"
+{%- endif %}
+    media = settings.STORAGES["default"].get("OPTIONS", {}).get(bucket)
+    private = settings.STORAGES.get("private", {}).get("OPTIONS", {}).get(bucket)
+    if media is None or media != private:
+        return []
+    return [
+        Error(
+            "DJANGO_MEDIA_PUBLIC=True makes the media bucket readable by anyone, "
+            "private media in it too.",
+            hint="Give private media a private bucket: DJANGO_PRIVATE_MEDIA_BUCKET.",
+            id="cloud_storage.E008",
+        )
+    ]
+{%- endif %}
+
 
 DEPLOY_CHECKS = (
     cdn_domains,
@@ -356,5 +383,8 @@ DEPLOY_CHECKS = (
 {%- endif %}
 {%- if "azure" in providers %}
     azure_connection_strings,
+{%- endif %}
+{%- if media != "local" %}
+    private_media_bucket,
 {%- endif %}
 )

@@ -13,6 +13,8 @@ class FilesConfig(AppConfig):
 
         register(checks.static_and_media_urls_apart, Tags.staticfiles)
         register(checks.static_and_media_roots_apart, Tags.staticfiles)
+        register(checks.private_media_kept_apart, Tags.security)
+        register(checks.private_media_sender_fits_storage, Tags.security)
         register(checks.whitenoise_after_security, Tags.staticfiles)
         register(checks.media_not_served_by_django, Tags.urls, Tags.security)
         # Deploy only: a production server runs collectstatic before starting.

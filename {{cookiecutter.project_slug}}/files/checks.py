@@ -10,11 +10,13 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.checks import Error, Warning
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
 from django.urls import Resolver404, resolve
 from django.utils.module_loading import import_string
 from django.views.static import serve
 from whitenoise.middleware import WhiteNoiseMiddleware
+
+from .private import SENDERS
 
 SECURITY = "django.middleware.security.SecurityMiddleware"
 
@@ -53,12 +55,24 @@ def static_and_media_urls_apart(app_configs, **kwargs):
     return []
 
 
+def overlap(first, second):
+    """Whether two directories are one, or one lies inside the other."""
+    first, second = Path(first).resolve(), Path(second).resolve()
+    return first == second or first in second.parents or second in first.parents
+
+
+def on_disk(alias):
+    """Whether STORAGES[alias] keeps its files in a directory of this server."""
+    backend = import_string(settings.STORAGES[alias]["BACKEND"])
+    return issubclass(backend, FileSystemStorage)
+
+
 def static_and_media_roots_apart(app_configs, **kwargs):
     if not (settings.STATIC_ROOT and settings.MEDIA_ROOT):
         return []
     static = Path(settings.STATIC_ROOT).resolve()
     media = Path(settings.MEDIA_ROOT).resolve()
-    if static == media or static in media.parents or media in static.parents:
+    if overlap(static, media):
         return [
             Error(
                 f"MEDIA_ROOT ({media}) and STATIC_ROOT ({static}) overlap: uploads "
@@ -72,15 +86,55 @@ def static_and_media_roots_apart(app_configs, **kwargs):
     return []
 
 
+def private_media_kept_apart(app_configs, **kwargs):
+    """Private files on disk must lie outside every directory served by path."""
+    if "private" not in settings.STORAGES or not on_disk("private"):
+        return []
+    private = Path(storages["private"].location)
+    served = {"MEDIA_ROOT": settings.MEDIA_ROOT, "STATIC_ROOT": settings.STATIC_ROOT}
+    return [
+        Error(
+            f"The private media directory ({private}) and {name} overlap: "
+            "private files would be served to anyone with their URL.",
+            hint="Keep them apart: DJANGO_PRIVATE_MEDIA_ROOT=private-media.",
+            id="project.E003",
+        )
+        for name, root in served.items()
+        if root and overlap(private, root)
+    ]
+
+
+def private_media_sender_fits_storage(app_configs, **kwargs):
+    """The web servers send files from disk; a bucket sends its own objects."""
+    sender = settings.PRIVATE_MEDIA_SENDER
+    if "private" not in settings.STORAGES:
+        problem = "has no STORAGES['private'] to send from"
+    elif sender not in SENDERS:
+        problem = f"is not one of {', '.join(SENDERS)}"
+    elif sender in ("nginx", "apache") and not on_disk("private"):
+        problem = "sends files from disk, but STORAGES['private'] is not on disk"
+    elif sender == "signed-url" and on_disk("private"):
+        problem = "redirects to a bucket, but STORAGES['private'] is on disk"
+    else:
+        return []
+    return [
+        Error(
+            f"PRIVATE_MEDIA_SENDER {sender!r} {problem}.",
+            hint="See files/private.py for what each sender needs.",
+            id="project.E004",
+        )
+    ]
+
+
 def static_files_collected(app_configs, **kwargs):
     """With WhiteNoise serving STATIC_ROOT in production (DEBUG off), it must
     hold collectstatic's output: else every static URL is a 404, and with a
     manifest storage every page that links one is a 500."""
     if settings.DEBUG or whitenoise_position(settings.MIDDLEWARE) is None:
         return []
-    backend = import_string(settings.STORAGES["staticfiles"]["BACKEND"])
-    if not issubclass(backend, FileSystemStorage):
+    if not on_disk("staticfiles"):
         return []  # files kept elsewhere (a bucket): nothing to look at here
+    backend = import_string(settings.STORAGES["staticfiles"]["BACKEND"])
     root = Path(settings.STATIC_ROOT or "")
     hint = "Run `python manage.py collectstatic` before starting the server."
     if not settings.STATIC_ROOT or not root.is_dir() or not any(root.iterdir()):

@@ -76,6 +76,8 @@ MALFORMED = [
 {%- endif %}
 {%- if media != "local" %}
     ("DJANGO_MEDIA_DOMAIN", "media.example.net/uploads", "cloud_storage.E001"),
+    # Private media shares the media bucket unless given its own.
+    ("DJANGO_MEDIA_PUBLIC", "True", "cloud_storage.E008"),
 {%- endif %}
 {%- if "s3" in providers %}
     ("DJANGO_S3_ENDPOINT_URL", "minio:9000", "cloud_storage.E002"),
@@ -125,6 +127,37 @@ def test_a_cdn_domain_must_be_a_host_name(setting, domain):
 @pytest.mark.parametrize("domain", [None, "cdn.example.net", "cdn.example.net:8443"])
 def test_a_cdn_domain_is_a_host_name_with_a_port_if_need_be(domain):
     assert deploy_errors(STATIC_DOMAIN=domain, MEDIA_DOMAIN=domain) == []
+{%- if media != "local" %}
+{%- set bucket = "azure_container" if media == "azure" else "bucket_name" %}
+
+
+def media_storages(media_bucket, private_bucket):
+    """Media and private media in the buckets named (no static bucket)."""
+    backend = "cloud_storage.{{ media }}.MediaStorage"
+    return {
+        "default": {"BACKEND": backend, "OPTIONS": {"{{ bucket }}": media_bucket}},
+        "private": {"BACKEND": backend, "OPTIONS": {"{{ bucket }}": private_bucket}},
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
+def test_private_media_in_a_public_media_bucket_is_an_error():
+    error = only_error(MEDIA_PUBLIC=True, STORAGES=media_storages("media", "media"))
+
+    assert error.id == "cloud_storage.E008"
+    assert "DJANGO_PRIVATE_MEDIA_BUCKET" in error.hint
+
+
+@pytest.mark.parametrize(
+    ("public", "private_bucket"), [(False, "media"), (True, "private")]
+)
+def test_private_media_shares_only_a_private_bucket(public, private_bucket):
+    storages = media_storages("media", private_bucket)
+
+    assert deploy_errors(MEDIA_PUBLIC=public, STORAGES=storages) == []
+{%- endif %}
 {%- if "s3" in providers %}
 
 

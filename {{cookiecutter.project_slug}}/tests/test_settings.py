@@ -38,6 +38,8 @@ print(settings.DEBUG)
 print(whitenoise_position())
 print(serves_media())
 print(settings.ALLOWED_HOSTS)
+print(backend("private"))
+print(settings.PRIVATE_MEDIA_SENDER)
 """
 
 
@@ -91,6 +93,17 @@ def test_production_resolves_its_storages_and_never_serves_media(
 {%- endif %}
         "False",
         "['example.com']",
+{%- if media == "local" %}
+        "django.core.files.storage.filesystem.FileSystemStorage",
+{%- if cookiecutter.web_server == "none" %}
+        "django",  # gunicorn alone: Django sends private files itself
+{%- else %}
+        "{{ cookiecutter.web_server }}",
+{%- endif %}
+{%- else %}
+        "cloud_storage.{{ media }}.MediaStorage",
+        "signed-url",
+{%- endif %}
     ]
 
 
@@ -104,15 +117,20 @@ def test_local_serves_media_and_uses_plain_static_storage(run_with_settings):
         "1",
         "True",
     ]
+    assert lines[-2:] == [
+        "django.core.files.storage.filesystem.FileSystemStorage",
+        "django",
+    ]
 
 
-def test_test_settings_keep_media_in_memory(run_with_settings):
+def test_test_settings_keep_media_and_private_media_in_memory(run_with_settings):
     lines = resolved(run_with_settings, "config.settings.test")
 
     assert lines[:2] == [
         "django.core.files.storage.memory.InMemoryStorage",
         "django.contrib.staticfiles.storage.StaticFilesStorage",
     ]
+    assert lines[-2:] == ["django.core.files.storage.memory.InMemoryStorage", "django"]
 
 
 def test_production_keeps_debug_off_whatever_the_environment_says(
@@ -188,7 +206,7 @@ def test_allowed_hosts_are_stripped(run_with_settings, production_variables):
         run_with_settings, "config.settings.production", **production_variables
     )
 
-    assert lines[-1] == "['example.com', 'www.example.com']"
+    assert lines[5] == "['example.com', 'www.example.com']"
 
 
 def test_production_passes_the_deployment_checklist(

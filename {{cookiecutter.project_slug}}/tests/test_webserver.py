@@ -17,8 +17,12 @@ ELSEWHERE = {"BACKEND": "django.core.files.storage.InMemoryStorage"}
 
 @pytest.fixture(autouse=True)
 def files_on_disk(settings):
-    """Static and media files on this server, as the web server serves them."""
-    settings.STORAGES = {"default": ON_DISK, "staticfiles": ON_DISK}
+    """Static, media and private files on this server, as production keeps them."""
+    settings.STORAGES = {
+        "default": ON_DISK,
+        "private": {**ON_DISK, "OPTIONS": {"location": settings.PRIVATE_MEDIA_ROOT}},
+        "staticfiles": ON_DISK,
+    }
 
 
 def config(**options):
@@ -47,12 +51,17 @@ def test_paths_urls_and_limit_come_from_the_settings(settings, tmp_path):
 
 def test_files_kept_elsewhere_get_no_location_and_reach_django(settings):
     """A bucket (or any storage not on this disk) serves its own files."""
-    settings.STORAGES = {"default": ELSEWHERE, "staticfiles": ELSEWHERE}
+    settings.STORAGES = {
+        "default": ELSEWHERE,
+        "private": ELSEWHERE,
+        "staticfiles": ELSEWHERE,
+    }
 
     text = config()
 
     assert str(settings.STATIC_ROOT) not in text
     assert str(settings.MEDIA_ROOT) not in text
+    assert str(settings.PRIVATE_MEDIA_ROOT) not in text
     assert "/static/" not in text
     assert "/media/" not in text
 
@@ -62,6 +71,7 @@ def test_project_root_moves_project_paths_to_the_server(settings):
 
     assert '"/srv/site/staticfiles/"' in text
     assert '"/srv/site/media/"' in text
+    assert '"/srv/site/private-media' in text
     assert "unix:/run/site/gunicorn.sock" in text
 
 
@@ -75,6 +85,7 @@ def test_flags_say_what_the_settings_cannot_know():
         certificate_key="/tls/key.pem",
         static_root="/data/static",
         media_root="/data/media",
+        private_media_root="/data/private",
     )
 
     for expected in (
@@ -86,6 +97,7 @@ def test_flags_say_what_the_settings_cannot_know():
         '"/tls/key.pem"',
         '"/data/static/"',
         '"/data/media/"',
+        '"/data/private',
     ):
         assert expected in text
 
@@ -114,9 +126,26 @@ def test_every_alias_keeps_both_slashes():
 
     urls = re.findall(r'location \^~ (\S+)|Alias "([^"]+)"', text)
     roots = re.findall(r'alias "([^"]+)"|Alias "[^"]+" "([^"]+)"', text)
-    assert len(urls) == len(roots) == 2  # static and media
+    # Static and media; nginx's internal location for private media too.
+    assert len(urls) == len(roots) == {"nginx": 3, "apache": 2}[SERVER]
     for found in urls + roots:
         assert "".join(found).endswith("/"), found
+
+
+def test_private_media_is_sent_only_on_django_s_word(settings):
+    """No URL maps onto PRIVATE_MEDIA_ROOT: nginx's location is internal (for
+    X-Accel-Redirect), and Apache only sends what X-Sendfile names in it."""
+    root = settings.PRIVATE_MEDIA_ROOT
+
+    text = config()
+
+    if SERVER == "nginx":
+        block = re.search(r"location \^~ /private-media/ \{(.*?)\n    \}", text, re.S)
+        assert f'alias "{root}/";' in block[1]
+        assert "internal;" in block[1]
+    else:
+        assert f'XSendFilePath "{root}"' in text
+        assert f'"{root}/"' not in text  # no Alias
 
 
 def test_hashed_name_pattern_matches_what_collectstatic_writes(collected_static):

@@ -2,15 +2,15 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
-from .images import without_metadata
-from .models import Upload
+from .images import image_format, without_metadata
+from .models import Document, Upload
 from .validators import ALLOWED_EXTENSIONS
 
 
-class UploadForm(forms.ModelForm):
-    class Meta:
-        model = Upload
-        fields = ["title", "file"]
+class FileForm(forms.ModelForm):
+    """A form with a `file` field for the allowed types: pictures are stored
+    written again without their metadata (the model's validators have checked
+    the upload as it came)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -22,10 +22,23 @@ class UploadForm(forms.ModelForm):
         file.widget.attrs["accept"] = ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)
 
     def save(self, commit=True):
-        """Store a picture written again without its metadata (the model's
-        validators have checked the upload as it came)."""
+        if "file" in self.changed_data and image_format(self.instance.file.name):
+            self.instance.file = without_metadata(self.cleaned_data["file"])
+        return super().save(commit)
+
+
+class UploadForm(FileForm):
+    class Meta:
+        model = Upload
+        fields = ["title", "file"]
+
+    def save(self, commit=True):
         if "file" in self.changed_data:
             self.instance.renditions = None  # made again for the new file
-            if self.instance.is_image:
-                self.instance.file = without_metadata(self.cleaned_data["file"])
         return super().save(commit)
+
+
+class DocumentForm(FileForm):
+    class Meta:
+        model = Document
+        fields = ["title", "file"]

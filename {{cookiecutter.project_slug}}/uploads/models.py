@@ -1,18 +1,30 @@
 import uuid
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
+
+from files.private import private_storage
 
 from .images import image_format, renditions
 from .validators import validate_extension, validate_image_content, validate_size
 
 
-def upload_path(instance, filename):
+def random_name(folder, filename):
     """A fresh random name in a dated folder: two uploads never share a name, and
     the client's file name (which may hold anything) never reaches the disk."""
     suffix = PurePosixPath(filename).suffix.lower()
-    return f"uploads/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+    return f"{folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+def upload_path(instance, filename):
+    return random_name("uploads", filename)
+
+
+def document_path(instance, filename):
+    return random_name("documents", filename)
 
 
 class Upload(models.Model):
@@ -65,3 +77,28 @@ class Upload(models.Model):
                 (self.renditions or {}).items(), key=lambda item: int(item[0])
             )
         )
+
+
+class Document(models.Model):
+    """A file only its owner may download: stored through STORAGES["private"],
+    and sent by uploads.views.download_document after a permission check."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, editable=False
+    )
+    title = models.CharField(max_length=200)
+    file = models.FileField(
+        upload_to=document_path,
+        storage=private_storage,
+        validators=[validate_extension, validate_size, validate_image_content],
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("uploads:document", args=[self.pk])

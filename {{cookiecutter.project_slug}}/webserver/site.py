@@ -1,7 +1,7 @@
 """What the web server in front of gunicorn must know, derived from the settings.
 
-Static and media paths, URLs and the upload limit are read from settings, never
-copied, so the config cannot drift from what Django uses.
+Static, media and private media paths, URLs and the upload limit are read from
+settings, never copied, so the config cannot drift from what Django uses.
 """
 
 import glob
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, storages
 from django.utils.module_loading import import_string
 
 from files.caching import HASHED_MAX_AGE, HASHED_NAME
@@ -111,6 +111,14 @@ def site_context(settings, options):
     media_root = options["media_root"] or rebased(
         settings.MEDIA_ROOT, base_dir, project_root
     )
+    private = "private" in settings.STORAGES and on_disk(settings, "private")
+    if private:
+        private = served_directory(
+            "PRIVATE_MEDIA",
+            settings.PRIVATE_MEDIA_URL,
+            options["private_media_root"]
+            or rebased(storages["private"].location, base_dir, project_root),
+        )
     server_names = options["server_name"] or [
         host.lstrip(".") for host in settings.ALLOWED_HOSTS if host != "*"
     ]
@@ -146,6 +154,8 @@ def site_context(settings, options):
         and served_directory("STATIC", settings.STATIC_URL, static_root),
         "media": on_disk(settings, "default")
         and served_directory("MEDIA", settings.MEDIA_URL, media_root),
+        # Sent only when Django says so (X-Accel-Redirect, X-Sendfile).
+        "private": private,
         "body_limit": settings.MAX_UPLOAD_SIZE + FORM_ALLOWANCE,
         "static_max_age": getattr(settings, "WHITENOISE_MAX_AGE", 60),
         "hashed_max_age": HASHED_MAX_AGE,

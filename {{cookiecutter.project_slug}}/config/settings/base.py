@@ -103,14 +103,30 @@ MAX_UPLOAD_SIZE = env.int("DJANGO_MAX_UPLOAD_SIZE", default=10 * 1024 * 1024)
 # Largest uploaded picture, in pixels (every frame of an animation together): a
 # small file can decode into gigabytes (a "decompression bomb").
 MAX_IMAGE_PIXELS = env.int("DJANGO_MAX_IMAGE_PIXELS", default=50_000_000)
+# The example's private documents belong to users: where signing in and out lead.
+LOGIN_REDIRECT_URL = "uploads:documents"
+LOGOUT_REDIRECT_URL = "home"
 {%- endif %}
 
+# Private media: uploads only some users may download. Kept apart from
+# MEDIA_ROOT, so no URL reaches them by their path: a view checks permission,
+# then the sender named here delivers the file (files/private.py).
+PRIVATE_MEDIA_ROOT = env_path("DJANGO_PRIVATE_MEDIA_ROOT", BASE_DIR / "private-media")
+# Where nginx's internal-only location answers X-Accel-Redirect; no request
+# from outside reaches it.
+PRIVATE_MEDIA_URL = "/private-media/"
+PRIVATE_MEDIA_SENDER = "django"
+
 # One place that says where each kind of file is stored: "default" holds media,
-# "staticfiles" is what collectstatic writes through. Environment modules change
-# only the backend that differs.
+# "private" private media, "staticfiles" is what collectstatic writes through.
+# Environment modules change only the backend that differs.
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
+    },
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": PRIVATE_MEDIA_URL},
     },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",

@@ -14,8 +14,12 @@ STATIC_ROOT; the web server serves them with far-future, immutable caching.
 Static files: collectstatic hashes them in STATIC_ROOT and uploads them to a
 bucket, which a CDN serves with far-future, immutable caching.
 {%- endif %}
-{% if media == "local" -%}
-Media files: stored in MEDIA_ROOT and served by the web server, never by Django.
+{% if media == "local" and cookiecutter.web_server == "none" -%}
+Media files: stored in MEDIA_ROOT and served by the web server, never by Django;
+private media is sent by Django, once a view has checked permission.
+{%- elif media == "local" -%}
+Media files: stored in MEDIA_ROOT and served by the web server, never by Django;
+private media too, once a view has checked permission.
 {%- else -%}
 Media files: stored in a private bucket, linked with signed URLs that expire;
 never served by Django.
@@ -200,6 +204,58 @@ if MEDIA_DOMAIN:
 {%- else %}
     MEDIA_URL = f"https://{MEDIA_DOMAIN}/{MEDIA_LOCATION}/"
 {%- endif %}
+{%- endif %}
+
+{%- if media == "local" and cookiecutter.web_server == "nginx" %}
+
+# Private media: once a view has checked permission, nginx sends the file
+# (X-Accel-Redirect to its internal location; see files/private.py).
+PRIVATE_MEDIA_SENDER = "nginx"
+{%- elif media == "local" and cookiecutter.web_server == "apache" %}
+
+# Private media: once a view has checked permission, Apache sends the file
+# (X-Sendfile, with mod_xsendfile; see files/private.py).
+PRIVATE_MEDIA_SENDER = "apache"
+{%- elif media != "local" %}
+
+# Private media: in the media bucket (or DJANGO_PRIVATE_MEDIA_BUCKET) under a
+# prefix of its own, always signed, never through the CDN (nothing to cache).
+# Once a view has checked permission, it redirects to a link that expires after
+# DJANGO_PRIVATE_MEDIA_URL_EXPIRY seconds.
+PRIVATE_MEDIA_URL_EXPIRY = env.int("DJANGO_PRIVATE_MEDIA_URL_EXPIRY", default=300)
+STORAGES["private"] = {
+    "BACKEND": "cloud_storage.{{ media }}.MediaStorage",
+    "OPTIONS": {
+        **STORAGES["default"]["OPTIONS"],
+{%- if media == "azure" %}
+        "azure_container": env.str(
+            "DJANGO_PRIVATE_MEDIA_BUCKET",
+            default=STORAGES["default"]["OPTIONS"]["azure_container"],
+        ),
+        "location": "private-media",
+        "custom_domain": None,  # signed by the account, not through a CDN
+        "expiration_secs": PRIVATE_MEDIA_URL_EXPIRY,
+{%- else %}
+        "bucket_name": env.str(
+            "DJANGO_PRIVATE_MEDIA_BUCKET",
+            default=STORAGES["default"]["OPTIONS"]["bucket_name"],
+        ),
+        "location": "private-media",
+        "querystring_auth": True,
+{%- if media == "s3" %}
+        # Signed by the bucket, not through the CDN with CloudFront's key.
+        "custom_domain": None,
+        "cloudfront_key_id": None,
+        "cloudfront_key": None,
+        "querystring_expire": PRIVATE_MEDIA_URL_EXPIRY,
+{%- else %}
+        "custom_endpoint": None,  # signed for the bucket, not through a CDN
+        "expiration": timedelta(seconds=PRIVATE_MEDIA_URL_EXPIRY),
+{%- endif %}
+{%- endif %}
+    },
+}
+PRIVATE_MEDIA_SENDER = "signed-url"
 {%- endif %}
 
 # Errors, a 500's traceback first, go to standard error: the journal under

@@ -3,8 +3,8 @@
     python manage.py webserver_config --settings=config.settings.production \
         --server-name example.com --output /etc/nginx/sites-available/example
 
-Static and media paths and URLs, the upload limit and cache lifetimes come from
-the settings; the flags say what the settings cannot know.
+Static, media and private media paths and URLs, the upload limit and cache
+lifetimes come from the settings; the flags say what the settings cannot know.
 """
 
 from pathlib import Path
@@ -57,6 +57,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--static-root", type=Path, help="Default: STATIC_ROOT.")
         parser.add_argument("--media-root", type=Path, help="Default: MEDIA_ROOT.")
+        parser.add_argument(
+            "--private-media-root",
+            type=Path,
+            help="Default: STORAGES['private']'s directory (PRIVATE_MEDIA_ROOT).",
+        )
         parser.add_argument(
             "--brotli",
             choices=["auto", "on", "off"],
