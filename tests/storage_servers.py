@@ -540,9 +540,10 @@ def wait_until_answers(process, url, log_path):
 
 
 @contextmanager
-def running_emulator(kind, command, port):
-    """Start ``command`` (listening on ``port``) in a scratch directory, put a
-    counting proxy in front, and stop both after."""
+def running_emulator(kind, command, port, **variables):
+    """Start ``command`` (listening on ``port``, with ``variables`` in its
+    environment) in a scratch directory, put a counting proxy in front, and
+    stop both after."""
     with tempfile.TemporaryDirectory(prefix=f"{kind.backend}-") as workdir:
         log_path = Path(workdir) / "emulator.log"
         started = time.monotonic()
@@ -550,6 +551,7 @@ def running_emulator(kind, command, port):
             process = subprocess.Popen(
                 command,
                 cwd=workdir,  # for anything an emulator writes
+                env={**os.environ, **variables},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own group: stop() reaches children
@@ -586,7 +588,11 @@ def s3_server():
     port = free_port()
     command = python_module("moto.server", "moto[server]")
     return running_emulator(
-        S3Server, [*command, "-H", "127.0.0.1", "-p", str(port)], port
+        S3Server,
+        [*command, "-H", "127.0.0.1", "-p", str(port)],
+        port,
+        # As S3 does: no CORS headers until the bucket has CORS rules.
+        MOTO_DISABLE_GLOBAL_CORS="true",
     )
 
 

@@ -1,5 +1,6 @@
 """Helpers the template's tests share: answer sets, interpreters, servers."""
 
+import contextlib
 import importlib.util
 import io
 import itertools
@@ -158,6 +159,35 @@ def running_server(command, *, cwd, env, url, log_path, timeout=60, verify=True)
         env=env,
         timeout=timeout,
     )
+
+
+# Debian's Chromium, headless as root, kept off the internet.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@contextlib.contextmanager
+def chromium():
+    """A headless Chromium driven by Playwright, closed at the end."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        skip_or_fail("Chromium is not installed (Debian package: chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def first_match(pattern, text):

@@ -22,6 +22,7 @@ from support import (
     PRIVATE_TEXT,
     STORAGE_SETS,
     TEMPLATE_DIR,
+    chromium,
     first_match,
     pixels,
     running_server,
@@ -107,14 +108,14 @@ class Deployment:
             "Content-Disposition": metadata.get("contentDisposition"),
         }
 
-    def gunicorn(self, tmp_path):
+    def gunicorn(self, tmp_path, **variables):
         port = free_port()
         command = [str(self.booted.python), "-m", "gunicorn", "config.wsgi"]
         command += ["--bind", f"127.0.0.1:{port}", "--workers", "2"]
         return port, running_server(
             command,
             cwd=self.booted.project,
-            env=self.booted.environment("production", **self.variables),
+            env=self.booted.environment("production", **self.variables, **variables),
             url=f"http://127.0.0.1:{port}/",
             log_path=tmp_path / "gunicorn.log",
         )
@@ -283,6 +284,65 @@ def test_media_in_the_bucket_answers_range_requests(deployed, tmp_path):
     assert part.content == whole.content[8:24]
 
 
+def script_ran(browser, url):
+    """Whether the page's module script (site.js, from the bucket) ran."""
+    page = browser.new_page()
+    try:
+        page.goto(url)
+        return page.evaluate("document.documentElement.classList.contains('js-ready')")
+    finally:
+        page.close()
+
+
+def test_bucket_cors_lets_pages_load_module_scripts_from_the_bucket(deployed, tmp_path):
+    """Browsers fetch module scripts (and web fonts) in CORS mode: from the
+    bucket's origin they run only once `manage.py bucket_cors` allowed the
+    page's. moto and Azurite answer CORS as S3 and Azure do; the GCS emulator
+    stores the rules but answers no CORS request, so there the rules are read
+    back."""
+    port, server = deployed.gunicorn(tmp_path, DJANGO_SECURE_SSL_REDIRECT="False")
+    origin = f"http://127.0.0.1:{port}"
+    manifest = json.loads((deployed.static_root / "staticfiles.json").read_text())
+    script = manifest["paths"]["js/site.js"]
+    backend = deployed.server.backend
+    with server, chromium() as browser:
+        before = script_ran(browser, origin + "/")
+        deployed.booted.manage(
+            "bucket_cors",
+            "--origin",
+            origin,
+            settings="production",
+            **deployed.variables,
+        )
+        after = script_ran(browser, origin + "/") if backend != "gcs" else None
+        home = requests.get(origin + "/", timeout=10).text
+
+    url = first_match(rf'src="([^"]+/{re.escape(script)})"', home)
+    assert url.startswith(deployed.server.endpoint), url
+    assert before is False  # refused without CORS: the test can tell
+    if backend == "gcs":
+        bucket = requests.get(
+            f"{deployed.server.direct}/storage/v1/b/{STATIC_BUCKET}", timeout=10
+        ).json()
+        assert bucket["cors"] == [
+            {"origin": [origin], "method": ["GET", "HEAD"], "maxAgeSeconds": 86400}
+        ]
+        return
+    assert after is True
+    allowed = requests.get(url, headers={"Origin": origin}, timeout=10)
+    other = requests.get(url, headers={"Origin": "http://elsewhere.test"}, timeout=10)
+    preflight = requests.options(
+        url,
+        headers={"Origin": origin, "Access-Control-Request-Method": "GET"},
+        timeout=10,
+    )
+    assert allowed.headers["Access-Control-Allow-Origin"] == origin
+    assert "Access-Control-Allow-Origin" not in other.headers
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == origin
+    print(f"\n{backend} CORS: {dict(allowed.headers)}")
+
+
 # How each provider's signed URL says how long it lasts.
 EXPIRY = {
     "s3": r"X-Amz-Expires=(\d+)",
@@ -371,9 +431,8 @@ import json
 import django
 django.setup()
 from django.conf import settings
-from cloud_storage.management.commands.collectstatic import Command
-from cloud_storage.publish import publish
-published = publish(settings.STATIC_ROOT, Command().bucket_storage())
+from cloud_storage.publish import bucket_storage, publish
+published = publish(settings.STATIC_ROOT, bucket_storage())
 print(json.dumps(published.uploaded))
 """
 

@@ -6,7 +6,6 @@ import contextlib
 import http.client
 import os
 import re
-import shutil
 import ssl
 import subprocess
 from collections import Counter
@@ -19,9 +18,9 @@ import requests
 from support import (
     TEMPLATE_DIR,
     Booted,
+    chromium,
     first_match,
     pixels,
-    skip_or_fail,
     tiny_png,
 )
 from web_stack import SENTINEL, UPLOAD_LIMIT, Stack, executable, main_config
@@ -36,14 +35,6 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", TEMPLATE_DIR / "test-artifacts
 # deploy/gunicorn.conf.py's max_requests (1000), after which it recycles a
 # worker on purpose.
 LOAD_REQUESTS, LOAD_CLIENTS = 1200, 4
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")
@@ -461,45 +452,32 @@ def test_the_nginx_config_passes_gixy(stacks):
 
 def test_the_home_page_and_an_upload_work_in_a_browser_through_nginx(stacks):
     stack = stacks("nginx")
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        skip_or_fail("Chromium is not installed (Debian package: chromium)")
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     screenshot = ARTIFACTS / "browser-nginx-uploads.png"
     picture = stack.root / "square.png"
     picture.write_bytes(tiny_png(96))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_FLAGS
+    with chromium() as browser:
+        page = browser.new_context(ignore_https_errors=True).new_page()
+        page.goto(stack.base + "/")
+        heading_color = page.eval_on_selector(
+            "h1", "element => getComputedStyle(element).color"
         )
-        try:
-            page = browser.new_context(ignore_https_errors=True).new_page()
-            page.goto(stack.base + "/")
-            heading_color = page.eval_on_selector(
-                "h1", "element => getComputedStyle(element).color"
-            )
-            script_ran = page.evaluate(
-                "document.documentElement.classList.contains('js-ready')"
-            )
-            logo_width = page.eval_on_selector(
-                ".brand-logo", "image => image.complete && image.naturalWidth"
-            )
-            page.click("text=Upload a file")
-            page.fill("input[name=title]", "Uploaded in Chromium")
-            page.set_input_files("input[name=file]", str(picture))
-            page.click("button[type=submit]")
-            page.wait_for_selector(".uploads img")
-            image = page.locator(".uploads img").first
-            image_url = image.get_attribute("src")
-            page.wait_for_function(
-                "() => document.querySelector('.uploads img').complete"
-            )
-            image_width = image.evaluate("image => image.naturalWidth")
-            page.screenshot(path=str(screenshot), full_page=True)
-        finally:
-            browser.close()
+        script_ran = page.evaluate(
+            "document.documentElement.classList.contains('js-ready')"
+        )
+        logo_width = page.eval_on_selector(
+            ".brand-logo", "image => image.complete && image.naturalWidth"
+        )
+        page.click("text=Upload a file")
+        page.fill("input[name=title]", "Uploaded in Chromium")
+        page.set_input_files("input[name=file]", str(picture))
+        page.click("button[type=submit]")
+        page.wait_for_selector(".uploads img")
+        image = page.locator(".uploads img").first
+        image_url = image.get_attribute("src")
+        page.wait_for_function("() => document.querySelector('.uploads img').complete")
+        image_width = image.evaluate("image => image.naturalWidth")
+        page.screenshot(path=str(screenshot), full_page=True)
 
     assert heading_color == "rgb(11, 110, 79)"  # site.css was applied
     assert script_ran  # site.js ran

@@ -1,9 +1,11 @@
 """Azure Blob Storage."""
 {% if cookiecutter.static_storage == "azure" %}
+from azure.storage.blob import CorsRule
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 {%- endif %}
 from storages.backends.azure_storage import AzureStorage
 {% if cookiecutter.static_storage == "azure" %}
+from cloud_storage.cors import CORS_MAX_AGE, CORS_METHODS
 from cloud_storage.publish import content_md5, md5
 from files.caching import cache_control
 {%- endif %}
@@ -44,6 +46,29 @@ class StaticStorage(ManifestFilesMixin, AzureStorage):
         if content is not None:
             parameters["content_md5"] = bytearray(content_md5(content).digest())
         return parameters
+
+    def cors_rules(self, origins):
+        """A Blob service CORS rule: GET and HEAD from the site's origins."""
+        return [
+            {
+                "allowed_origins": list(origins),
+                "allowed_methods": list(CORS_METHODS),
+                "max_age_in_seconds": CORS_MAX_AGE,
+            }
+        ]
+
+    def set_cors(self, rules):
+        """Add the rules to the storage account's: Azure keeps CORS rules for
+        all its containers together, so rules for other origins stay."""
+        ours = {",".join(rule["allowed_origins"]) for rule in rules}
+        kept = [
+            rule
+            for rule in self.service_client.get_service_properties()["cors"]
+            if rule.allowed_origins not in ours
+        ]
+        self.service_client.set_service_properties(
+            cors=kept + [CorsRule(**rule) for rule in rules]
+        )
 
     def stored_checksums(self):
         """{name: MD5} of every blob under the prefix, 5,000 per request; None

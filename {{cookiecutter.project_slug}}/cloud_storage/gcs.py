@@ -10,6 +10,7 @@ from django.contrib.staticfiles.storage import ManifestFilesMixin
 {%- endif %}
 from storages.backends.gcloud import GoogleCloudStorage
 {% if cookiecutter.static_storage == "gcs" %}
+from cloud_storage.cors import CORS_MAX_AGE, CORS_METHODS
 from cloud_storage.publish import md5
 from files.caching import cache_control
 {%- endif %}
@@ -41,6 +42,21 @@ class StaticStorage(ManifestFilesMixin, GoogleCloudStorage):
             **super().get_object_parameters(name),
             "cache_control": cache_control(name),
         }
+
+    def cors_rules(self, origins):
+        """The bucket's `cors` field: GET and HEAD from the site's origins."""
+        return [
+            {
+                "origin": list(origins),
+                "method": list(CORS_METHODS),
+                "maxAgeSeconds": CORS_MAX_AGE,
+            }
+        ]
+
+    def set_cors(self, rules):
+        """Replace the bucket's CORS rules (the static bucket is the site's own)."""
+        self.bucket.cors = rules
+        self.bucket.patch()
 
     def stored_checksums(self):
         """{name: MD5} of every object under the prefix, 1,000 per request.

@@ -31,8 +31,11 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
+from django.core.files.storage import FileSystemStorage
+from django.utils.module_loading import import_string
 
 # Uploads wait on the network, not the CPU. The threads share the storage's
 # SDK client, which boto3, google-cloud-storage and the Azure SDK each document
@@ -140,3 +143,14 @@ def upload_all(publish_file, names, threads):
                 "the files it names; run collectstatic again to finish."
             ) from error
     return {name: future.result() for name, future in futures.items()}
+
+
+def bucket_storage():
+    """STORAGES["staticfiles"], reading its manifest from STATIC_ROOT: the copy
+    in the bucket is about to be replaced, or not needed, so fetching it would
+    be a wasted request."""
+    static = settings.STORAGES["staticfiles"]
+    return import_string(static["BACKEND"])(
+        manifest_storage=FileSystemStorage(location=settings.STATIC_ROOT),
+        **static.get("OPTIONS", {}),
+    )

@@ -9,6 +9,7 @@ from django.contrib.staticfiles.storage import ManifestFilesMixin
 {%- endif %}
 from storages.backends.s3 import S3Storage
 {% if cookiecutter.static_storage == "s3" %}
+from cloud_storage.cors import CORS_MAX_AGE, CORS_METHODS
 from cloud_storage.publish import content_md5, md5
 from files.caching import cache_control
 {%- endif %}
@@ -58,6 +59,24 @@ class StaticStorage(ManifestFilesMixin, S3Storage):
                 "md5": content_md5(content).hexdigest(),
             }
         return parameters
+
+    def cors_rules(self, origins):
+        """What put_bucket_cors takes: GET and HEAD from the site's origins."""
+        return {
+            "CORSRules": [
+                {
+                    "AllowedOrigins": list(origins),
+                    "AllowedMethods": list(CORS_METHODS),
+                    "MaxAgeSeconds": CORS_MAX_AGE,
+                }
+            ]
+        }
+
+    def set_cors(self, rules):
+        """Replace the bucket's CORS rules (the static bucket is the site's own)."""
+        self.connection.meta.client.put_bucket_cors(
+            Bucket=self.bucket_name, CORSConfiguration=rules
+        )
 
     def stored_checksums(self):
         """{name: ETag} of every object under the prefix, 1,000 per request."""

@@ -10,11 +10,9 @@ uploaded, on several threads, the manifest last (cloud_storage/publish.py).
 from django.conf import settings
 from django.contrib.staticfiles.management.commands import collectstatic
 from django.contrib.staticfiles.storage import ManifestStaticFilesStorage
-from django.core.files.storage import FileSystemStorage
 from django.core.management.base import CommandError
-from django.utils.module_loading import import_string
 
-from cloud_storage.publish import UploadError, publish
+from cloud_storage.publish import UploadError, bucket_storage, publish
 
 
 class Command(collectstatic.Command):
@@ -23,16 +21,7 @@ class Command(collectstatic.Command):
     def set_options(self, **options):
         super().set_options(**options)
         self.storage = ManifestStaticFilesStorage(location=settings.STATIC_ROOT)
-        self.bucket = self.bucket_storage()
-
-    def bucket_storage(self):
-        """STORAGES["staticfiles"], reading its manifest from STATIC_ROOT: the
-        copy in the bucket is about to be replaced, so fetching it is wasted."""
-        static = settings.STORAGES["staticfiles"]
-        return import_string(static["BACKEND"])(
-            manifest_storage=FileSystemStorage(location=settings.STATIC_ROOT),
-            **static.get("OPTIONS", {}),
-        )
+        self.bucket = bucket_storage()
 
     def collect(self):
         collected = super().collect()
