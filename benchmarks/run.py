@@ -21,6 +21,7 @@ from benchmarks import (
     buckets,
     collectstatic,
     containers,
+    private_downloads,
     project,
     rendering,
     serving,
@@ -30,7 +31,16 @@ from benchmarks import (
 from benchmarks.static_tree import write_tree
 from benchmarks.table import print_table
 
-SECTIONS = (rendering, collectstatic, serving, workers, uploads, containers, buckets)
+SECTIONS = (
+    rendering,
+    collectstatic,
+    serving,
+    workers,
+    uploads,
+    private_downloads,
+    containers,
+    buckets,
+)
 # Measured only when asked for (--only buckets): emulators, and collectfasta
 # reading files back from them, take many minutes.
 ON_REQUEST = (buckets,)
