@@ -263,28 +263,39 @@ for name in ("owner", "other"):
 DOCUMENT = bytes(range(256)) * 256  # 64 KiB: room for a range request
 
 
-def signed_in(stack, username):
-    """A browser's session, signed in through the login form over HTTPS."""
-    if not getattr(stack, "users_created", False):
-        stack.manage("shell", "-c", CREATE_USERS)
-        stack.users_created = True
-    session = requests.Session()
-    login = stack.base + "/accounts/login/"
-    form = session.get(login, verify=stack.certificate, timeout=10)
-    token = first_match(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
-    response = session.post(
-        login,
-        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
-        headers={"Referer": login},
-        verify=stack.certificate,
-        timeout=10,
-    )
-    assert response.url == stack.base + "/uploads/documents/", response.text
-    return session
+@pytest.fixture(scope="session")
+def signed_in():
+    """A browser's session on a stack's site, signed in through the login form
+    over HTTPS (the users are made once per stack)."""
+    users_made = set()
+
+    def signed_in(stack, username):
+        if stack.server not in users_made:
+            stack.manage("shell", "-c", CREATE_USERS)
+            users_made.add(stack.server)
+        session = requests.Session()
+        login = stack.base + "/accounts/login/"
+        form = session.get(login, verify=stack.certificate, timeout=10)
+        token = first_match(r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text)
+        response = session.post(
+            login,
+            data={
+                "username": username,
+                "password": PASSWORD,
+                "csrfmiddlewaretoken": token,
+            },
+            headers={"Referer": login},
+            verify=stack.certificate,
+            timeout=10,
+        )
+        assert response.url == stack.base + "/uploads/documents/", response.text
+        return session
+
+    return signed_in
 
 
 @pytest.fixture
-def document(stack):
+def document(stack, signed_in):
     """A document its owner added through the form: (owner's session, link,
     stored name)."""
     owner = signed_in(stack, "owner")
@@ -336,7 +347,7 @@ def test_a_private_document_is_sent_by_the_web_server_to_its_owner(stack, docume
     print(f"\n{stack.server} private document: {dict(response.headers)}")
 
 
-def test_a_private_document_is_a_404_to_anyone_else(stack, document):
+def test_a_private_document_is_a_404_to_anyone_else(stack, document, signed_in):
     _, link, name = document
     other = signed_in(stack, "other")
 
