@@ -281,6 +281,31 @@ def answers_for(**overrides):
     return dict(prompt_for_config(context, no_input=True))
 
 
+def tiny_font():
+    """A valid TrueType font of one glyph (fontTools), built here so the tests
+    ship no binary files."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    builder = FontBuilder(1000, isTTF=True)
+    builder.setupGlyphOrder([".notdef"])
+    builder.setupCharacterMap({})
+    pen = TTGlyphPen(None)
+    pen.moveTo((0, 0))
+    pen.lineTo((0, 500))
+    pen.lineTo((500, 500))
+    pen.closePath()
+    builder.setupGlyf({".notdef": pen.glyph()})
+    builder.setupHorizontalMetrics({".notdef": (500, 0)})
+    builder.setupHorizontalHeader(ascent=800, descent=-200)
+    builder.setupNameTable({"familyName": "Probe", "styleName": "Regular"})
+    builder.setupOS2()
+    builder.setupPost()
+    output = io.BytesIO()
+    builder.save(output)
+    return output.getvalue()
+
+
 def tiny_png(size=1):
     """A valid size x size PNG in the project's green, built here so the tests
     ship no binary files."""

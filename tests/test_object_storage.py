@@ -26,6 +26,7 @@ from support import (
     first_match,
     pixels,
     running_server,
+    tiny_font,
     tiny_png,
 )
 
@@ -284,19 +285,44 @@ def test_media_in_the_bucket_answers_range_requests(deployed, tmp_path):
     assert part.content == whole.content[8:24]
 
 
-def script_ran(browser, url):
-    """Whether the page's module script (site.js, from the bucket) ran."""
+# Stored in the static bucket beside the collected files, as a font the
+# project shipped would be.
+STORE_FONT = """
+import sys
+import django
+django.setup()
+from django.core.files.base import ContentFile
+from cloud_storage.publish import bucket_storage
+with open(sys.argv[1], "rb") as font:
+    bucket_storage().save("fonts/probe.ttf", ContentFile(font.read()))
+"""
+LOAD_FONT = """async url => {
+    try {
+        await new FontFace("Probe", `url(${url})`).load();
+        return "loaded";
+    } catch (error) {
+        return String(error);
+    }
+}"""
+
+
+def loaded_from_the_bucket(browser, page_url, font_url):
+    """Whether the page's module script (site.js, from the bucket) ran, and
+    what became of a web font from the bucket ("loaded", or the error)."""
     page = browser.new_page()
     try:
-        page.goto(url)
-        return page.evaluate("document.documentElement.classList.contains('js-ready')")
+        page.goto(page_url)
+        ran = page.evaluate("document.documentElement.classList.contains('js-ready')")
+        return ran, page.evaluate(LOAD_FONT, font_url)
     finally:
         page.close()
 
 
-def test_bucket_cors_lets_pages_load_module_scripts_from_the_bucket(deployed, tmp_path):
-    """Browsers fetch module scripts (and web fonts) in CORS mode: from the
-    bucket's origin they run only once `manage.py bucket_cors` allowed the
+def test_bucket_cors_lets_pages_load_module_scripts_and_fonts_from_the_bucket(
+    deployed, tmp_path
+):
+    """Browsers fetch module scripts and web fonts in CORS mode: from the
+    bucket's origin they use them only once `manage.py bucket_cors` allowed the
     page's. moto and Azurite answer CORS as S3 and Azure do; the GCS emulator
     stores the rules but answers no CORS request, so there the rules are read
     back."""
@@ -305,8 +331,17 @@ def test_bucket_cors_lets_pages_load_module_scripts_from_the_bucket(deployed, tm
     manifest = json.loads((deployed.static_root / "staticfiles.json").read_text())
     script = manifest["paths"]["js/site.js"]
     backend = deployed.server.backend
+    font = tmp_path / "probe.ttf"
+    font.write_bytes(tiny_font())
+    stored = deployed.booted.run(
+        "-c", STORE_FONT, font, settings="production", **deployed.variables
+    )
+    assert stored.returncode == 0, stored.stderr
     with server, chromium() as browser:
-        before = script_ran(browser, origin + "/")
+        home = requests.get(origin + "/", timeout=10).text
+        url = first_match(rf'src="([^"]+/{re.escape(script)})"', home)
+        font_url = url.removesuffix(script) + "fonts/probe.ttf"
+        before = loaded_from_the_bucket(browser, origin + "/", font_url)
         deployed.booted.manage(
             "bucket_cors",
             "--origin",
@@ -314,12 +349,13 @@ def test_bucket_cors_lets_pages_load_module_scripts_from_the_bucket(deployed, tm
             settings="production",
             **deployed.variables,
         )
-        after = script_ran(browser, origin + "/") if backend != "gcs" else None
-        home = requests.get(origin + "/", timeout=10).text
+        after = loaded_from_the_bucket(browser, origin + "/", font_url)
 
-    url = first_match(rf'src="([^"]+/{re.escape(script)})"', home)
     assert url.startswith(deployed.server.endpoint), url
-    assert before is False  # refused without CORS: the test can tell
+    assert requests.get(font_url, timeout=10).content == font.read_bytes()
+    # Refused without CORS (the test can tell), used with it.
+    assert before[0] is False
+    assert before[1] != "loaded"
     if backend == "gcs":
         bucket = requests.get(
             f"{deployed.server.direct}/storage/v1/b/{STATIC_BUCKET}", timeout=10
@@ -328,7 +364,7 @@ def test_bucket_cors_lets_pages_load_module_scripts_from_the_bucket(deployed, tm
             {"origin": [origin], "method": ["GET", "HEAD"], "maxAgeSeconds": 86400}
         ]
         return
-    assert after is True
+    assert after == (True, "loaded")
     allowed = requests.get(url, headers={"Origin": origin}, timeout=10)
     other = requests.get(url, headers={"Origin": "http://elsewhere.test"}, timeout=10)
     preflight = requests.options(
