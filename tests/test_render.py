@@ -173,14 +173,18 @@ def test_dependencies_and_commands_follow_the_package_manager(project, answers):
 
 
 def test_directories_exist_and_are_kept_or_ignored_in_git(project, tmp_path):
-    """static/ in the template; media/ and staticfiles/ from bootstrap.py."""
+    """static/ in the template; media/ and staticfiles/ from bootstrap.py; none
+    of the data in git or in an image's build context (private-media/ included)."""
     assert (project / "static").is_dir()
     import_bootstrap(project).make_directories(tmp_path)
     assert (tmp_path / "media" / ".gitkeep").is_file()
     assert (tmp_path / "staticfiles" / ".gitkeep").is_file()
     ignored = (project / ".gitignore").read_text().splitlines()
-    for pattern in (".env", "media/*", "staticfiles/*", ".venv/"):
+    for pattern in (".env", "media/*", "private-media/", "staticfiles/*", ".venv/"):
         assert pattern in ignored
+    docker_ignored = (project / ".dockerignore").read_text().splitlines()
+    for pattern in (".env", "media/", "private-media/", "staticfiles/", ".venv/"):
+        assert pattern in docker_ignored
 
 
 @pytest.mark.boot
