@@ -62,7 +62,10 @@ def overlap(first, second):
 
 
 def on_disk(alias):
-    """Whether STORAGES[alias] keeps its files in a directory of this server."""
+    """Whether STORAGES[alias] is there and keeps its files in a directory of
+    this server (not in a bucket)."""
+    if alias not in settings.STORAGES:
+        return False
     backend = import_string(settings.STORAGES[alias]["BACKEND"])
     return issubclass(backend, FileSystemStorage)
 
@@ -88,7 +91,7 @@ def static_and_media_roots_apart(app_configs, **kwargs):
 
 def private_media_kept_apart(app_configs, **kwargs):
     """Private files on disk must lie outside every directory served by path."""
-    if "private" not in settings.STORAGES or not on_disk("private"):
+    if not on_disk("private"):
         return []
     private = Path(storages["private"].location)
     served = {"MEDIA_ROOT": settings.MEDIA_ROOT, "STATIC_ROOT": settings.STATIC_ROOT}

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.files.storage import FileSystemStorage, storages
-from django.utils.module_loading import import_string
+from django.core.files.storage import storages
 
 from files.caching import HASHED_MAX_AGE, HASHED_NAME
+from files.checks import on_disk
 from files.media_types import INLINE_MEDIA, MEDIA_TYPES
 
 # Room around MAX_UPLOAD_SIZE for the multipart framing and the form's other
@@ -55,12 +55,6 @@ def served_directory(setting, url, root):
             " web server to serve it (a CDN or object storage serves full URLs)."
         )
     return Directory(url=url, root=Path(root))
-
-
-def on_disk(settings, alias):
-    """Whether STORAGES[alias] keeps its files on this server (not in a bucket)."""
-    backend = import_string(settings.STORAGES[alias]["BACKEND"])
-    return issubclass(backend, FileSystemStorage)
 
 
 def rebased(path, base_dir, project_root):
@@ -111,7 +105,7 @@ def site_context(settings, options):
     media_root = options["media_root"] or rebased(
         settings.MEDIA_ROOT, base_dir, project_root
     )
-    private = "private" in settings.STORAGES and on_disk(settings, "private")
+    private = on_disk("private")
     if private:
         private = served_directory(
             "PRIVATE_MEDIA",
@@ -150,9 +144,9 @@ def site_context(settings, options):
             if address not in ("80", "443")
         ],
         # Files kept in a bucket are served from there; the server proxies the rest.
-        "static": on_disk(settings, "staticfiles")
+        "static": on_disk("staticfiles")
         and served_directory("STATIC", settings.STATIC_URL, static_root),
-        "media": on_disk(settings, "default")
+        "media": on_disk("default")
         and served_directory("MEDIA", settings.MEDIA_URL, media_root),
         # Sent only when Django says so (X-Accel-Redirect, X-Sendfile).
         "private": private,
