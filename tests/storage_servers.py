@@ -57,6 +57,7 @@ class Seen(NamedTuple):
     status: int
     started: float = 0.0  # time.monotonic() when the proxy received it
     ended: float = 0.0  # ... and when it had the answer
+    sent: int = 0  # the request body's bytes
 
 
 def most_at_once(seen):
@@ -144,8 +145,10 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         if self.server.rewrite:
             headers, data = self.server.rewrite(self.command, self.path, headers, data)
         # Recorded before answering, so a client sees its request counted.
+        ended = time.monotonic()
+        sent = len(body or b"")
         self.server.record(
-            Seen(self.command, self.path, response.status, started, time.monotonic())
+            Seen(self.command, self.path, response.status, started, ended, sent)
         )
         self.send_response_only(response.status, response.reason)
         has_body = self.command != "HEAD" and response.status not in (204, 304)

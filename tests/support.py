@@ -173,8 +173,9 @@ CHROMIUM_FLAGS = [
 
 
 @contextlib.contextmanager
-def chromium():
-    """A headless Chromium driven by Playwright, closed at the end."""
+def chromium(*flags):
+    """A headless Chromium driven by Playwright, closed at the end; ``flags``
+    are added to CHROMIUM_FLAGS."""
     executable = shutil.which("chromium")
     if executable is None:
         skip_or_fail("Chromium is not installed (Debian package: chromium)")
@@ -182,7 +183,7 @@ def chromium():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+            executable_path=executable, headless=True, args=[*CHROMIUM_FLAGS, *flags]
         )
         try:
             yield browser
