@@ -30,7 +30,10 @@ SECTION = "uploads"
 HEADERS = {**HTTPS_PROXY, "Host": "localhost"}  # as the proxy in front sends them
 MB = 1_000_000
 UPLOAD_BYTES = 200 * MB
-CHUNK = bytes(range(256)) * 4096  # 1 MiB of the file's content, repeated
+# The file: a PDF's first bytes (the upload check reads them), then 1 MiB of
+# content, repeated.
+PDF_START = b"%PDF-1.7\n"
+CHUNK = bytes(range(256)) * 4096
 
 
 class MultipartBody:
@@ -51,8 +54,8 @@ class MultipartBody:
         self.tail = f"\r\n--{boundary}--\r\n".encode()
         self.content_type = f"multipart/form-data; boundary={boundary}"
         self.length = len(self.head) + size + len(self.tail)
-        self.left = size
-        self.parts = [self.head]
+        self.left = size - len(PDF_START)
+        self.parts = [self.head, PDF_START]
 
     def read(self, size=-1):
         if not self.parts:

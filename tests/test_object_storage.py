@@ -109,10 +109,10 @@ class Deployment:
             "Content-Disposition": metadata.get("contentDisposition"),
         }
 
-    def gunicorn(self, tmp_path, **variables):
+    def gunicorn(self, tmp_path, arguments=(), **variables):
         port = free_port()
         command = [str(self.booted.python), "-m", "gunicorn", "config.wsgi"]
-        command += ["--bind", f"127.0.0.1:{port}", "--workers", "2"]
+        command += ["--bind", f"127.0.0.1:{port}", "--workers", "2", *arguments]
         return port, running_server(
             command,
             cwd=self.booted.project,
@@ -433,6 +433,234 @@ def test_a_private_document_is_a_short_lived_link_for_its_owner_only(
     if deployed.server.backend != "gcs":  # the GCS emulator serves anyone
         unsigned = requests.get(url.split("?")[0], timeout=10, verify=False)
         assert unsigned.status_code in (401, 403, 404), url
+
+
+MB = 1_000_000
+# DJANGO_DIRECT_UPLOAD_MAX_SIZE for these tests: 20 MB passes, 30 MB does not.
+DIRECT_LIMIT = 25 * MB
+# What gunicorn logs of each request: its method, path, status and body size.
+ACCESS_FORMAT = "%(m)s %(U)s %(s)s %({content-length}i)s"
+
+
+def pdf_file(path, size):
+    """A file of ``size`` bytes that begins as a PDF does."""
+    with open(path, "wb") as file:
+        file.write(b"%PDF-1.7\n")
+        file.write(os.urandom(1024) * ((size - 9) // 1024))
+        file.write(b"\n" * ((size - 9) % 1024))
+    return path
+
+
+def request_sizes(access_log):
+    """The body size of each request gunicorn answered ("-": none)."""
+    sizes = {}
+    for line in access_log.read_text().splitlines():
+        method, path, status, size = line.split()
+        sizes[f"{method} {path} {status}"] = 0 if size == "-" else int(size)
+    return sizes
+
+
+UPLOAD_ENDED = """() => {
+    const said = document.getElementById("direct-status").textContent;
+    return said !== "" && said !== "Uploading…";
+}"""
+
+
+def upload_in_browser(page, origin, title, path):
+    """Send a file with the page's form; what the page then says."""
+    page.goto(origin + "/uploads/direct/")
+    page.fill("#direct-title", title)
+    page.set_input_files("#direct-file", str(path))
+    page.click("#direct-upload button")
+    page.wait_for_function(UPLOAD_ENDED, timeout=120_000)
+    return page.inner_text("#direct-status")
+
+
+def test_a_large_file_goes_from_chromium_straight_to_the_bucket(deployed, tmp_path):
+    """A 20 MB file reaches the bucket without passing through gunicorn, and
+    is recorded once checked; a 30 MB one is refused before it is sent.
+
+    Azurite answers CORS for the upload as Azure does. The GCS emulator
+    answers no CORS request, and moto none for a POST upload (S3 does; moto
+    answers its preflight, checked here), so with those two Chromium runs
+    without web security; bucket_cors's rules are checked without a browser
+    (the test above, and the project's tests/test_bucket_cors.py)."""
+    backend = deployed.server.backend
+    access_log = tmp_path / "access.log"
+    port, server = deployed.gunicorn(
+        tmp_path,
+        ["--access-logfile", access_log, "--access-logformat", ACCESS_FORMAT],
+        DJANGO_SECURE_SSL_REDIRECT="False",
+        DJANGO_DIRECT_UPLOAD_MAX_SIZE=str(DIRECT_LIMIT),
+    )
+    origin = f"http://127.0.0.1:{port}"
+    deployed.booted.manage(
+        "bucket_cors", "--origin", origin, settings="production", **deployed.variables
+    )
+    large = pdf_file(tmp_path / "large.pdf", 20 * MB)
+    oversized = pdf_file(tmp_path / "oversized.pdf", 30 * MB)
+    flags = ["--disable-web-security"] if backend in ("gcs", "s3") else []
+    with server, chromium(*flags) as browser, deployed.server.counting() as seen:
+        page = browser.new_page()
+        said = upload_in_browser(page, origin, "A large manual", large)
+        refused = upload_in_browser(page, origin, "Too large", oversized)
+        listing = requests.get(origin + "/uploads/", timeout=10).text
+
+    if backend == "s3":
+        preflight = requests.options(
+            f"{deployed.server.endpoint}/{MEDIA_BUCKET}",
+            headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+            timeout=10,
+        )
+        assert preflight.headers["Access-Control-Allow-Origin"] == origin
+        assert preflight.headers["Access-Control-Allow-Methods"] == "POST"
+    assert said == "Uploaded: A large manual"
+    assert "the largest accepted is 23.8" in refused  # MiB, as Django shows it
+    # The 20 MB went to the bucket, and no request to gunicorn carried it.
+    assert max(request.sent for request in seen.requests) >= 20 * MB
+    sizes = request_sizes(access_log)
+    assert max(sizes.values()) < 10_000, sizes
+    assert any(line.startswith("POST /uploads/direct/complete/ 201") for line in sizes)
+    # Recorded, and served from the bucket as what it is.
+    url = html.unescape(first_match(r'<a href="([^"]+)">A large manual</a>', listing))
+    name = first_match(rf"{MEDIA_BUCKET}/media/(uploads/[^?]+\.pdf)", unquote(url))
+    fetched = requests.get(url, timeout=30)
+    assert fetched.status_code == 200
+    assert fetched.content == large.read_bytes()
+    headers = deployed.stored_headers(url, fetched)
+    assert headers["Content-Type"] == "application/pdf"
+    assert headers["Content-Disposition"] == "attachment"
+    # What arrived under incoming/ was deleted once kept; nothing of the
+    # refused file was sent.
+    assert deployed.server.download(MEDIA_BUCKET, f"incoming/{name}") is None
+    assert "Too large" not in listing
+
+
+def site_session(origin):
+    """A client of the site with a CSRF token, as the page's script has one."""
+    page = requests.get(origin + "/uploads/direct/", timeout=10)
+    token = first_match(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    # The cookie is Secure (production); plain HTTP to gunicorn carries it here.
+    cookie = page.cookies.get("csrftoken") or first_match(
+        r"csrftoken=([^;]+)", page.headers["Set-Cookie"]
+    )
+    session = requests.Session()
+    session.headers.update({"Cookie": f"csrftoken={cookie}", "X-CSRFToken": token})
+    return session
+
+
+def send_to_bucket(upload, content, key=None):
+    """What the page's script sends, with requests; ``key`` replaces a
+    presigned POST's (the policy binds it: S3 would refuse, moto does not)."""
+    if upload["method"] == "POST":
+        fields = {**upload["fields"], **({"key": key} if key else {})}
+        return requests.post(
+            upload["url"], data=fields, files={"file": ("f", content)}, timeout=60
+        )
+    return requests.put(
+        upload["url"], data=content, headers=upload["headers"], timeout=60
+    )
+
+
+def test_direct_uploads_the_site_must_refuse(deployed, tmp_path):
+    """What a client other than the page's script may try: more bytes than it
+    asked for (moto and the GCS emulator ignore the grant's size condition;
+    Azure has none), another type's bytes, a forged grant, a grant used
+    twice, and a key other than the one granted."""
+    port, server = deployed.gunicorn(
+        tmp_path,
+        DJANGO_SECURE_SSL_REDIRECT="False",
+        DJANGO_DIRECT_UPLOAD_MAX_SIZE=str(DIRECT_LIMIT),
+    )
+    origin = f"http://127.0.0.1:{port}"
+    backend = deployed.server.backend
+    answers = {}
+    with server:
+        session = site_session(origin)
+
+        def grant(filename="manual.pdf", size=1000):
+            answer = session.post(
+                origin + "/uploads/direct/grant/",
+                data={"filename": filename, "size": size},
+                timeout=10,
+            )
+            assert answer.status_code == 200, answer.text
+            return answer.json()
+
+        def complete(token, title="A manual"):
+            return session.post(
+                origin + "/uploads/direct/complete/",
+                data={"token": token, "title": title},
+                timeout=60,
+            )
+
+        oversized = grant()
+        sent = send_to_bucket(oversized["upload"], b"%PDF-1.7\n" + bytes(DIRECT_LIMIT))
+        answers["oversized"] = (sent.status_code, complete(oversized["token"]))
+
+        wav = grant()
+        sent = send_to_bucket(
+            wav["upload"], b"RIFF\x24\x08\x00\x00WAVEfmt " + bytes(99)
+        )
+        answers["wav"] = (sent.status_code, complete(wav["token"]))
+
+        answers["forged"] = (None, complete(wav["token"][:-2] + "xx"))
+
+        good = grant()
+        sent = send_to_bucket(good["upload"], b"%PDF-1.7\nthe manual")
+        answers["first"] = (sent.status_code, complete(good["token"]))
+        again = send_to_bucket(good["upload"], b"%PDF-1.7\nsomething else")
+        answers["reused"] = (again.status_code, complete(good["token"], "Again"))
+
+        elsewhere = grant()
+        if elsewhere["upload"]["method"] == "POST":
+            sent = send_to_bucket(
+                elsewhere["upload"], b"%PDF-1.7\n", key="media/uploads/chosen.pdf"
+            )
+        else:  # the key is in the signed URL: another one is not signed
+            url = elsewhere["upload"]["url"].replace(".pdf?", "-other.pdf?")
+            sent = requests.put(
+                url, data=b"%PDF-1.7\n", headers=elsewhere["upload"]["headers"]
+            )
+        answers["elsewhere"] = (sent.status_code, complete(elsewhere["token"]))
+        listing = requests.get(origin + "/uploads/", timeout=10).text
+
+    statuses = {
+        what: (sent, answer.status_code) for what, (sent, answer) in answers.items()
+    }
+    print(f"\n{backend} direct uploads (bucket, site): {statuses}")
+    messages = {
+        what: answer.json().get("error") for what, (_, answer) in answers.items()
+    }
+    assert answers["oversized"][1].status_code == 400
+    assert "the largest accepted is" in messages["oversized"]
+    assert answers["wav"][1].status_code == 400
+    assert "does not match its extension" in messages["wav"]
+    assert answers["forged"][1].status_code == 400
+    assert "not granted" in messages["forged"]
+    assert answers["first"][1].status_code == 201
+    assert answers["reused"][1].status_code == 409
+    assert answers["elsewhere"][1].status_code == 400
+    assert "did not arrive" in messages["elsewhere"]
+    # The grant covers the name: Azurite checks it (the GCS emulator checks no
+    # signature, and moto no POST policy), so the site's check is what holds.
+    if backend == "azure":
+        assert answers["elsewhere"][0] == 403
+    # Only the good one is recorded, with the bytes that were checked.
+    assert listing.count("A manual") == 1
+    assert "Again" not in listing
+    url = html.unescape(first_match(r'<a href="([^"]+)">A manual</a>', listing))
+    assert requests.get(url, timeout=10).content == b"%PDF-1.7\nthe manual"
+    for refused in (oversized, wav):
+        incoming = first_match(r"(incoming/[^?]+)", incoming_key(refused["upload"]))
+        assert deployed.server.download(MEDIA_BUCKET, incoming) is None
+
+
+def incoming_key(upload):
+    """Where a grant lets the browser upload: a POST's key, or the URL's path."""
+    if upload["method"] == "POST":
+        return upload["fields"]["key"]
+    return unquote(urlsplit(upload["url"]).path)
 
 
 SAVE_TWICE = """

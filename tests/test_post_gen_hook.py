@@ -49,13 +49,19 @@ CLOUD_STORAGE_FILES = (
     "cloud_storage/apps.py",
     "cloud_storage/azure.py",
     "cloud_storage/checks.py",
+    "cloud_storage/cors.py",
+    "cloud_storage/direct_uploads.py",
     "cloud_storage/gcs.py",
+    "cloud_storage/management/commands/bucket_cors.py",
+    "cloud_storage/management/commands/collectstatic.py",
     "cloud_storage/publish.py",
     "cloud_storage/s3.py",
+    "tests/test_bucket_cors.py",
     "tests/test_cloud_checks.py",
     "tests/test_cloud_media.py",
     "tests/test_cloud_settings.py",
     "tests/test_cloud_static.py",
+    "tests/test_direct_uploads.py",
 )
 STATIC_ON_DISK_FILES = (
     "files/build.py",
@@ -71,13 +77,24 @@ SHARED_CLOUD_FILES = [
     "cloud_storage/__init__.py",
     "cloud_storage/apps.py",
     "cloud_storage/checks.py",
+    "cloud_storage/cors.py",
+    "cloud_storage/management",
+    "cloud_storage/management/commands/bucket_cors.py",
+    "tests/test_bucket_cors.py",
     "tests/test_cloud_checks.py",
     "tests/test_cloud_settings.py",
 ]
+# Static files in a bucket: collectstatic uploads them.
 PUBLISHING = [
-    "cloud_storage/management",
+    "cloud_storage/management/commands/collectstatic.py",
     "cloud_storage/publish.py",
     "tests/test_cloud_static.py",
+]
+# Media files in a bucket: direct uploads.
+MEDIA_IN_A_BUCKET = [
+    "cloud_storage/direct_uploads.py",
+    "tests/test_cloud_media.py",
+    "tests/test_direct_uploads.py",
 ]
 
 
@@ -97,23 +114,23 @@ def cloud_storage_files(project):
         (
             "s3",
             "s3",
-            [*SHARED_CLOUD_FILES, *PUBLISHING, "cloud_storage/s3.py"]
-            + ["tests/test_cloud_media.py"],
+            [
+                *SHARED_CLOUD_FILES,
+                *PUBLISHING,
+                *MEDIA_IN_A_BUCKET,
+                "cloud_storage/s3.py",
+            ],
         ),
         (
             "gcs",
             "azure",
-            [*SHARED_CLOUD_FILES, *PUBLISHING, "cloud_storage/azure.py"]
-            + ["cloud_storage/gcs.py", "tests/test_cloud_media.py"],
+            [*SHARED_CLOUD_FILES, *PUBLISHING, *MEDIA_IN_A_BUCKET]
+            + ["cloud_storage/azure.py", "cloud_storage/gcs.py"],
         ),
         (
             "whitenoise",
             "azure",
-            [
-                *SHARED_CLOUD_FILES,
-                "cloud_storage/azure.py",
-                "tests/test_cloud_media.py",
-            ],
+            [*SHARED_CLOUD_FILES, *MEDIA_IN_A_BUCKET, "cloud_storage/azure.py"],
         ),
         ("s3", "local", [*SHARED_CLOUD_FILES, *PUBLISHING, "cloud_storage/s3.py"]),
     ],

@@ -260,7 +260,8 @@ from django.contrib.auth.models import User
 for name in ("owner", "other"):
     User.objects.create_user(name, password={PASSWORD!r})
 """
-DOCUMENT = bytes(range(256)) * 256  # 64 KiB: room for a range request
+# 64 KiB of text (a .txt must be): room for a range request.
+DOCUMENT = b"".join(b"line %05d of the document\n" % n for n in range(2521))[:65536]
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,44 @@
 """Azure Blob Storage."""
-{% if cookiecutter.static_storage == "azure" %}
+{%- if cookiecutter.media_storage == "azure" %}
+
+import time
+from datetime import datetime, timedelta, timezone
+
+from azure.core import MatchConditions
+from azure.core.exceptions import ResourceNotFoundError
+from azure.storage.blob import (
+    BlobSasPermissions,
+    ContentSettings,
+    CorsRule,
+    generate_blob_sas,
+)
+{%- else %}
+
 from azure.storage.blob import CorsRule
+{%- endif %}
+{%- if cookiecutter.static_storage == "azure" %}
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 {%- endif %}
 from storages.backends.azure_storage import AzureStorage
-{% if cookiecutter.static_storage == "azure" %}
+
+{% if cookiecutter.static_storage == "azure" -%}
 from cloud_storage.cors import CORS_MAX_AGE, CORS_METHODS
+{%- else -%}
+from cloud_storage.cors import CORS_MAX_AGE
+{%- endif %}
+{%- if cookiecutter.media_storage == "azure" %}
+from cloud_storage.direct_uploads import ReceivedUpload
+{%- endif %}
+{%- if cookiecutter.static_storage == "azure" %}
 from cloud_storage.publish import content_md5, md5
 from files.caching import cache_control
 {%- endif %}
 {%- if cookiecutter.media_storage == "azure" %}
 from files.media_types import media_headers
+
+# A copy within the account is usually done when it is started; a large one
+# is polled this often until it is.
+COPY_POLL_SECONDS = 1
 {%- endif %}
 {%- if cookiecutter.media_storage == "azure" %}
 
@@ -25,6 +53,90 @@ class MediaStorage(AzureStorage):
             "content_type": content_type,
             "content_disposition": disposition,
         }
+
+    # Direct uploads (cloud_storage/direct_uploads.py).
+
+    def upload_grant(self, incoming_name, max_size, expires):
+        """A SAS URL that may create this blob only (not replace it). A SAS
+        cannot hold the size, or the headers the browser sends: the check
+        after the upload refuses a blob too large, and keep_upload sets the
+        headers."""
+        content_type, disposition = media_headers(incoming_name)
+        expiry = datetime.now(timezone.utc) + timedelta(seconds=expires)
+        sas = generate_blob_sas(
+            self.account_name,
+            self.azure_container,
+            incoming_name,
+            account_key=self.account_key,
+            user_delegation_key=self.get_user_delegation_key(expiry),
+            permission=BlobSasPermissions(create=True),
+            expiry=expiry,
+        )
+        return {
+            "method": "PUT",
+            "url": f"{self.client.get_blob_client(incoming_name).url}?{sas}",
+            "headers": {
+                "x-ms-blob-type": "BlockBlob",
+                "x-ms-blob-content-type": content_type,
+                "x-ms-blob-content-disposition": disposition,
+            },
+        }
+
+    def received_upload(self, incoming_name, length):
+        blob = self.client.get_blob_client(incoming_name)
+        try:
+            properties = blob.get_blob_properties()
+        except ResourceNotFoundError:
+            return None
+        start = b""
+        if properties.size:
+            start = blob.download_blob(
+                offset=0,
+                length=length,
+                etag=properties.etag,
+                match_condition=MatchConditions.IfNotModified,
+            ).readall()
+        return ReceivedUpload(incoming_name, properties.size, start, properties.etag)
+
+    def keep_upload(self, received, name):
+        """Copy the checked bytes (their ETag) to ``name``, in the account,
+        then give it the headers every saved file gets."""
+        source = self.client.get_blob_client(received.incoming_name)
+        kept = self.client.get_blob_client(self._get_valid_path(name))
+        kept.start_copy_from_url(
+            source.url,
+            source_etag=received.version,
+            source_match_condition=MatchConditions.IfNotModified,
+        )
+        while (copy := kept.get_blob_properties().copy).status == "pending":
+            time.sleep(COPY_POLL_SECONDS)
+        if copy.status != "success":
+            raise OSError(f"Copying {received.incoming_name} ended {copy.status}.")
+        parameters = self.get_object_parameters(name)
+        kept.set_http_headers(ContentSettings(**parameters))
+
+    def discard_upload(self, incoming_name):
+        self.client.delete_blob(incoming_name)
+
+    def cors_rules(self, origins):
+        """The site's origins may PUT direct uploads (upload_grant), with the
+        headers it names and the file's Content-Type, which browsers add."""
+        return [
+            {
+                "allowed_origins": list(origins),
+                "allowed_methods": ["PUT"],
+                "allowed_headers": [
+                    "content-type",
+                    "x-ms-blob-type",
+                    "x-ms-blob-content-type",
+                    "x-ms-blob-content-disposition",
+                ],
+                "max_age_in_seconds": CORS_MAX_AGE,
+            }
+        ]
+
+    def set_cors(self, rules):
+        add_account_cors(self, rules)
 {%- endif %}
 {%- if cookiecutter.static_storage == "azure" %}
 
@@ -58,17 +170,7 @@ class StaticStorage(ManifestFilesMixin, AzureStorage):
         ]
 
     def set_cors(self, rules):
-        """Add the rules to the storage account's: Azure keeps CORS rules for
-        all its containers together, so rules for other origins stay."""
-        ours = {",".join(rule["allowed_origins"]) for rule in rules}
-        kept = [
-            rule
-            for rule in self.service_client.get_service_properties()["cors"]
-            if rule.allowed_origins not in ours
-        ]
-        self.service_client.set_service_properties(
-            cors=kept + [CorsRule(**rule) for rule in rules]
-        )
+        add_account_cors(self, rules)
 
     def stored_checksums(self):
         """{name: MD5} of every blob under the prefix, 5,000 per request; None
@@ -88,3 +190,20 @@ class StaticStorage(ManifestFilesMixin, AzureStorage):
         uploaded again, once: what this class uploads has one."""
         return stored_md5 is not None and stored_md5 == md5(path)
 {%- endif %}
+
+
+def add_account_cors(storage, rules):
+    """Add the rules to the storage account's: Azure keeps CORS rules for all
+    its containers together, so rules for other origins or methods stay."""
+    ours = {
+        (",".join(rule["allowed_origins"]), ",".join(rule["allowed_methods"]))
+        for rule in rules
+    }
+    kept = [
+        rule
+        for rule in storage.service_client.get_service_properties()["cors"]
+        if (rule.allowed_origins, rule.allowed_methods) not in ours
+    ]
+    storage.service_client.set_service_properties(
+        cors=kept + [CorsRule(**rule) for rule in rules]
+    )

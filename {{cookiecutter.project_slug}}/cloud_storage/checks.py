@@ -367,6 +367,32 @@ def private_media_bucket(app_configs, **kwargs):
         )
     ]
 {%- endif %}
+{%- if media in ["s3", "azure"] and cookiecutter.use_upload_example %}
+
+
+{% if media == "s3" -%}
+# A direct upload is one POST, kept by one copy (copy_object): S3 takes 5 GiB
+# at most in either.
+LARGEST_DIRECT_UPLOAD = 5 * 1024**3
+{%- else -%}
+# A direct upload is one Put Blob: Azure takes 5,000 MiB at most in one.
+LARGEST_DIRECT_UPLOAD = 5000 * 1024**2
+{%- endif %}
+
+
+def direct_upload_size(app_configs, **kwargs):
+    """A limit the provider cannot honour fails in the browser, late."""
+    if settings.DIRECT_UPLOAD_MAX_SIZE <= LARGEST_DIRECT_UPLOAD:
+        return []
+    return [
+        Error(
+            f"DJANGO_DIRECT_UPLOAD_MAX_SIZE is {settings.DIRECT_UPLOAD_MAX_SIZE}; "
+            f"one upload to {{ "S3" if media == "s3" else "Azure" }} is at most "
+            f"{LARGEST_DIRECT_UPLOAD} bytes.",
+            id="cloud_storage.E009",
+        )
+    ]
+{%- endif %}
 
 
 DEPLOY_CHECKS = (
@@ -386,5 +412,8 @@ DEPLOY_CHECKS = (
 {%- endif %}
 {%- if media != "local" %}
     private_media_bucket,
+{%- endif %}
+{%- if media in ["s3", "azure"] and cookiecutter.use_upload_example %}
+    direct_upload_size,
 {%- endif %}
 )

@@ -1,6 +1,9 @@
-"""CORS for the static bucket: browsers fetch web fonts and module scripts
+"""CORS for the buckets. Browsers fetch web fonts and module scripts
 (<script type="module">) in CORS mode, and use them from another origin (the
-bucket, or the CDN in front of it) only if the response allows the page's."""
+static bucket, or the CDN in front of it) only if the response allows the
+page's; a page's direct upload to the media bucket
+(cloud_storage/direct_uploads.py) likewise. Each storage class says which
+methods its rules allow (cors_rules)."""
 
 # What pages do with static files: read them. Browsers may keep a preflight's
 # answer for a day.

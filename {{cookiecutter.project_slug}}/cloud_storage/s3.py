@@ -3,13 +3,25 @@
 No class here sets an ACL: access comes from the bucket's policy, so buckets
 with ACLs disabled (S3's default) work.
 """
-{% if cookiecutter.static_storage == "s3" %}
+
 from botocore.exceptions import ClientError
+{%- if cookiecutter.static_storage == "s3" %}
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 {%- endif %}
 from storages.backends.s3 import S3Storage
-{% if cookiecutter.static_storage == "s3" %}
+{%- if cookiecutter.media_storage == "s3" %}
+from storages.utils import clean_name
+{%- endif %}
+
+{% if cookiecutter.static_storage == "s3" -%}
 from cloud_storage.cors import CORS_MAX_AGE, CORS_METHODS
+{%- else -%}
+from cloud_storage.cors import CORS_MAX_AGE
+{%- endif %}
+{%- if cookiecutter.media_storage == "s3" %}
+from cloud_storage.direct_uploads import ReceivedUpload
+{%- endif %}
+{%- if cookiecutter.static_storage == "s3" %}
 from cloud_storage.publish import content_md5, md5
 from files.caching import cache_control
 {%- endif %}
@@ -29,6 +41,73 @@ class MediaStorage(S3Storage):
             "ContentType": content_type,
             "ContentDisposition": disposition,
         }
+
+    # Direct uploads (cloud_storage/direct_uploads.py).
+
+    def upload_grant(self, incoming_name, max_size, expires):
+        """A presigned POST: S3 takes this key only, with these Content-Type
+        and Content-Disposition, and at most max_size bytes."""
+        content_type, disposition = media_headers(incoming_name)
+        fields = {"Content-Type": content_type, "Content-Disposition": disposition}
+        post = self.connection.meta.client.generate_presigned_post(
+            self.bucket_name,
+            incoming_name,
+            Fields=fields,
+            Conditions=[
+                *({field: value} for field, value in fields.items()),
+                ["content-length-range", 1, max_size],
+            ],
+            ExpiresIn=expires,
+        )
+        return {"method": "POST", "url": post["url"], "fields": post["fields"]}
+
+    def received_upload(self, incoming_name, length):
+        client = self.connection.meta.client
+        try:
+            head = client.head_object(Bucket=self.bucket_name, Key=incoming_name)
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+        start = b""
+        if head["ContentLength"]:
+            start = client.get_object(
+                Bucket=self.bucket_name,
+                Key=incoming_name,
+                Range=f"bytes=0-{length - 1}",
+                IfMatch=head["ETag"],
+            )["Body"].read()
+        return ReceivedUpload(incoming_name, head["ContentLength"], start, head["ETag"])
+
+    def keep_upload(self, received, name):
+        """Copy the checked bytes (their ETag) to ``name``, in the bucket, with
+        the object parameters every saved file gets."""
+        self.connection.meta.client.copy_object(
+            Bucket=self.bucket_name,
+            Key=self._normalize_name(clean_name(name)),
+            CopySource={"Bucket": self.bucket_name, "Key": received.incoming_name},
+            CopySourceIfMatch=received.version,
+            MetadataDirective="REPLACE",
+            **self.get_object_parameters(name),
+        )
+
+    def discard_upload(self, incoming_name):
+        self.connection.meta.client.delete_object(
+            Bucket=self.bucket_name, Key=incoming_name
+        )
+
+    def cors_rules(self, origins):
+        """The site's origins may POST direct uploads (upload_grant)."""
+        return [
+            {
+                "AllowedOrigins": list(origins),
+                "AllowedMethods": ["POST"],
+                "MaxAgeSeconds": CORS_MAX_AGE,
+            }
+        ]
+
+    def set_cors(self, rules):
+        set_bucket_cors(self, rules)
 {%- endif %}
 {%- if cookiecutter.static_storage == "s3" %}
 
@@ -61,22 +140,17 @@ class StaticStorage(ManifestFilesMixin, S3Storage):
         return parameters
 
     def cors_rules(self, origins):
-        """What put_bucket_cors takes: GET and HEAD from the site's origins."""
-        return {
-            "CORSRules": [
-                {
-                    "AllowedOrigins": list(origins),
-                    "AllowedMethods": list(CORS_METHODS),
-                    "MaxAgeSeconds": CORS_MAX_AGE,
-                }
-            ]
-        }
+        """The site's origins may GET and HEAD static files."""
+        return [
+            {
+                "AllowedOrigins": list(origins),
+                "AllowedMethods": list(CORS_METHODS),
+                "MaxAgeSeconds": CORS_MAX_AGE,
+            }
+        ]
 
     def set_cors(self, rules):
-        """Replace the bucket's CORS rules (the static bucket is the site's own)."""
-        self.connection.meta.client.put_bucket_cors(
-            Bucket=self.bucket_name, CORSConfiguration=rules
-        )
+        set_bucket_cors(self, rules)
 
     def stored_checksums(self):
         """{name: ETag} of every object under the prefix, 1,000 per request."""
@@ -101,3 +175,12 @@ class StaticStorage(ManifestFilesMixin, S3Storage):
             return False  # gone since the listing, or unreadable: upload it
         return (stored.metadata or {}).get("md5") == local
 {%- endif %}
+
+
+def set_bucket_cors(storage, rules):
+    """Replace the bucket's CORS rules: the buckets are the site's own
+    (bucket_cors gives static and media files' rules together when they share
+    one)."""
+    storage.connection.meta.client.put_bucket_cors(
+        Bucket=storage.bucket_name, CORSConfiguration={"CORSRules": rules}
+    )

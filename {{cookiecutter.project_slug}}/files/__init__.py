@@ -7,6 +7,7 @@ compression.py  the brotli and gzip copies beside each file
 writing.py      files written whole: a temporary name, then a rename
 middleware.py   WhiteNoise, safe to serve while collectstatic runs
 caching.py      how long browsers and CDNs keep static files
-media_types.py  how uploads are typed and shown, wherever they are stored
+media_types.py  how uploads are typed, checked and shown, wherever they are stored
+private.py      private media: sent only after a view's permission check
 checks.py       system checks for mistakes Django finds late, or never
 """

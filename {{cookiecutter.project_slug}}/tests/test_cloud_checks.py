@@ -92,6 +92,10 @@ MALFORMED = [
 {%- if "azure" in providers %}
     ("DJANGO_AZURE_CONNECTION_STRING", "AccountName=example", "cloud_storage.E006"),
 {%- endif %}
+{%- if media in ["s3", "azure"] and cookiecutter.use_upload_example %}
+    # More than one upload to the provider can be.
+    ("DJANGO_DIRECT_UPLOAD_MAX_SIZE", str(6 * 1024**3), "cloud_storage.E009"),
+{%- endif %}
 ]
 
 
@@ -157,6 +161,15 @@ def test_private_media_shares_only_a_private_bucket(public, private_bucket):
     storages = media_storages("media", private_bucket)
 
     assert deploy_errors(MEDIA_PUBLIC=public, STORAGES=storages) == []
+{%- endif %}
+{%- if media in ["s3", "azure"] and cookiecutter.use_upload_example %}
+
+
+def test_a_direct_upload_may_be_as_large_as_one_upload_can_be():
+    largest = checks.LARGEST_DIRECT_UPLOAD
+
+    assert deploy_errors(DIRECT_UPLOAD_MAX_SIZE=largest) == []
+    assert only_error(DIRECT_UPLOAD_MAX_SIZE=largest + 1).id == "cloud_storage.E009"
 {%- endif %}
 {%- if "s3" in providers %}
 

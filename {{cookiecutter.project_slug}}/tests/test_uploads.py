@@ -121,6 +121,9 @@ def test_the_client_file_name_never_reaches_the_disk(client):
         ("page.html", b"<script>alert(1)</script>", "File extension"),
         ("drawing.svg", b"<svg onload='alert(1)'/>", "File extension"),
         ("fake.png", b"<html>not a picture</html>", "does not match its extension"),
+        # Other types must begin as theirs do.
+        ("sound.pdf", b"RIFF\x24\x08\x00\x00WAVEfmt ", "does not match its extension"),
+        ("program.txt", b"MZ\x90\x00\x03\x00\x00\x00", "does not match its extension"),
     ],
 )
 def test_unsafe_uploads_are_refused(client, name, content, error):
@@ -129,6 +132,20 @@ def test_unsafe_uploads_are_refused(client, name, content, error):
     assert response.status_code == 200
     assert error in response.content.decode()
     assert not Upload.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("manual.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"),
+        ("notes.txt", "Crème brûlée\r\n\tfor two\n".encode()),
+    ],
+)
+def test_files_that_begin_as_their_type_does_are_kept(client, name, content):
+    response = upload(client, name, content, title="A file")
+
+    assert response.status_code == 302
+    assert Upload.objects.get().file.read() == content
 
 
 @pytest.mark.parametrize("in_memory", [True, False], ids=["in memory", "temp file"])

@@ -9,7 +9,12 @@ from django.utils import timezone
 from files.private import private_storage
 
 from .images import image_format, renditions
-from .validators import validate_extension, validate_image_content, validate_size
+from .validators import (
+    validate_extension,
+    validate_image_content,
+    validate_leading_bytes,
+    validate_size,
+)
 
 
 def random_name(folder, filename):
@@ -32,7 +37,12 @@ class Upload(models.Model):
     # Saved through STORAGES["default"], under MEDIA_ROOT in local and production.
     file = models.FileField(
         upload_to=upload_path,
-        validators=[validate_extension, validate_size, validate_image_content],
+        validators=[
+            validate_extension,
+            validate_size,
+            validate_leading_bytes,
+            validate_image_content,
+        ],
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     # A picture's smaller copies for srcset, {"640": storage name, ...}, made
@@ -41,6 +51,13 @@ class Upload(models.Model):
 
     class Meta:
         ordering = ["-uploaded_at", "-pk"]
+        # One record per stored file
+{%- if cookiecutter.media_storage != "local" %}: a direct upload's grant is
+        # good once (uploads/direct.py)
+{%- endif %}.
+        constraints = [
+            models.UniqueConstraint(fields=["file"], name="uploads_upload_unique_file")
+        ]
 
     def __str__(self):
         return self.title
@@ -90,7 +107,12 @@ class Document(models.Model):
     file = models.FileField(
         upload_to=document_path,
         storage=private_storage,
-        validators=[validate_extension, validate_size, validate_image_content],
+        validators=[
+            validate_extension,
+            validate_size,
+            validate_leading_bytes,
+            validate_image_content,
+        ],
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 

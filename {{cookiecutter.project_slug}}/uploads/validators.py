@@ -5,7 +5,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.template.defaultfilters import filesizeformat
 
-from files.media_types import IMAGE_FORMATS, MEDIA_TYPES
+from files.media_types import (
+    CONTENT_SAMPLE_SIZE,
+    IMAGE_FORMATS,
+    MEDIA_TYPES,
+    content_matches,
+    extension,
+)
 
 from .images import image_format, open_image
 
@@ -39,3 +45,21 @@ def validate_image_content(file):
         open_image(file, expected_format).close()
     finally:
         file.seek(position)
+
+
+def validate_leading_bytes(file):
+    """A file must begin as its type does: a WAV renamed .pdf, or a program
+    renamed .txt, is refused (files/media_types.py says how each begins).
+    Pictures are decoded instead (validate_image_content)."""
+    if extension(file.name) not in OTHER_EXTENSIONS:
+        return
+    position = file.tell()
+    try:
+        file.seek(0)
+        start = file.read(CONTENT_SAMPLE_SIZE)
+    finally:
+        file.seek(position)
+    if not content_matches(file.name, start):
+        raise ValidationError(
+            "The file's content does not match its extension.", code="bad_content"
+        )

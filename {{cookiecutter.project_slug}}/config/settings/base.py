@@ -106,6 +106,11 @@ MAX_IMAGE_PIXELS = env.int("DJANGO_MAX_IMAGE_PIXELS", default=50_000_000)
 # The example's private documents belong to users: where signing in and out lead.
 LOGIN_REDIRECT_URL = "uploads:documents"
 LOGOUT_REDIRECT_URL = "home"
+{%- if cookiecutter.media_storage != "local" %}
+# Largest direct upload to the media bucket (uploads/direct.py), in bytes: its
+# bytes never pass through Django or the web server. S3 takes up to 5 GB so.
+DIRECT_UPLOAD_MAX_SIZE = env.int("DJANGO_DIRECT_UPLOAD_MAX_SIZE", default=1024**3)
+{%- endif %}
 {%- endif %}
 
 # Private media: uploads only some users may download. Kept apart from
