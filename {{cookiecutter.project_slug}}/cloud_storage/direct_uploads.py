@@ -9,11 +9,12 @@ through a gunicorn worker, and Django keeps it only once it has checked it.
    a create-only SAS URL (Azure: it cannot hold the size). The name goes back
    to the browser signed (django.core.signing), so a forged one is refused.
 2. The browser uploads the file with the grant.
-3. ``keep(storage, token, max_size)``: what arrived under the granted name must
-   exist, be at most ``max_size`` bytes, and begin as its type does
-   (files/media_types.py); otherwise it is deleted and refused. The storage
-   class then copies it, server-side and pinned to the version that was
-   checked, to the name, served with Django's headers, and deletes the upload.
+3. ``keep(storage, granted_name(token), max_size)``: what arrived under the
+   granted name must exist, be at most ``max_size`` bytes, and begin as its
+   type does (files/media_types.py); otherwise it is deleted and refused. The
+   storage class then copies it, server-side and pinned to the version that
+   was checked, to the name, served with Django's headers, and deletes the
+   upload.
 
 Only the granted name is ever looked at, and a client can never write to a
 name that is served. An upload that is never completed, or that a service
@@ -28,7 +29,9 @@ The media storage class (STORAGES["default"]) provides, besides Django's API:
 ``upload_grant(incoming_name, max_size, expires)``, {"method", "url",
 "fields", "headers"}: what the browser sends; ``received_upload(incoming_name,
 length)``, a ReceivedUpload, or None if nothing arrived;
-``keep_upload(received, name)``, the copy; and ``discard_upload(incoming_name)``.
+``keep_upload(received, name)``, the copy; ``discard_upload(incoming_name)``;
+and ``cors_rules(origins)``, what the browser's upload needs (manage.py
+bucket_cors sets them).
 """
 
 from dataclasses import dataclass
