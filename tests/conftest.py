@@ -54,6 +54,7 @@ TIERS = {
     "test_storage_pairs.py": "storage",
     "test_object_storage.py": "storage",
     "test_storage_servers.py": "storage",
+    "test_frontend.py": "web",
     "test_systemd_units.py": "web",
     "test_web_servers.py": "web",
     "test_deploy_readme.py": "deploy",

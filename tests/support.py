@@ -31,7 +31,13 @@ MEDIA_STORAGES = tuple(QUESTIONS["media_storage"])
 
 
 def answer_set(
-    django, uploads, web_server, static="whitenoise", media="local", manager="pip"
+    django,
+    uploads,
+    web_server,
+    static="whitenoise",
+    media="local",
+    manager="pip",
+    frontend="none",
 ):
     name = f"django-{django}-{'uploads' if uploads else 'no-uploads'}-{web_server}"
     answers = {
@@ -45,6 +51,9 @@ def answer_set(
     if manager != "pip":
         name += f"-{manager}"
         answers.update(package_manager=manager)
+    if frontend != "none":
+        name += f"-{frontend}"
+        answers.update(frontend=frontend)
     return name, answers
 
 
@@ -76,6 +85,17 @@ UV_SETS = dict(
         answer_set("5.2", True, "apache", "s3", "gcs", manager="uv"),
     ]
 )
+# A front-end build changes the templates, settings, bootstrap.py, the
+# workflow and the README: with each package manager, and with static files in
+# a bucket.
+FRONTEND = "esbuild-tailwind"
+FRONTEND_SETS = dict(
+    [
+        answer_set("5.2", True, "nginx", frontend=FRONTEND),
+        answer_set("6.1", False, "none", manager="uv", frontend=FRONTEND),
+        answer_set("5.2", True, "apache", "s3", "s3", frontend=FRONTEND),
+    ]
+)
 ANSWER_SETS = {
     **dict(
         answer_set(*values)
@@ -83,6 +103,7 @@ ANSWER_SETS = {
     ),
     **STORAGE_SETS,
     **UV_SETS,
+    **FRONTEND_SETS,
 }
 # Booting is slower: these cover every value of every option but storage, and
 # every Django line with and without the upload app.
@@ -189,6 +210,24 @@ def chromium(*flags):
             yield browser
         finally:
             browser.close()
+
+
+def build_frontend(project):
+    """npm ci and npm run build in a generated project, as its README says."""
+    npm = shutil.which("npm")
+    if npm is None:
+        skip_or_fail("npm is not installed (Debian package: npm)")
+    for arguments in (["ci", "--no-audit", "--no-fund"], ["run", "build"]):
+        result = subprocess.run(
+            [npm, *arguments],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    return project / "frontend" / "dist"
 
 
 def first_match(pattern, text):

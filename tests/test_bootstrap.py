@@ -14,6 +14,7 @@ import pytest
 
 from local_processes import free_port
 from support import (
+    FRONTEND,
     HASHED_CSS,
     SECRET,
     answers_for,
@@ -400,6 +401,67 @@ def test_a_missing_program_is_reported(bootstrap, tmp_path):
         bootstrap.run([tmp_path / "no-such-program"], tmp_path, fix=[])
 
     assert "could not run no-such-program" in str(unfinished.value)
+
+
+# --- the front end ----------------------------------------------------------------
+
+
+@pytest.fixture
+def frontend_bootstrap(load_bootstrap, answers):
+    return load_bootstrap({**answers, "frontend": FRONTEND})
+
+
+def test_the_front_end_is_built_with_npm_ci_then_npm_run_build(
+    frontend_bootstrap, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(frontend_bootstrap.shutil, "which", lambda name: f"/x/{name}")
+    commands = record_commands(frontend_bootstrap, monkeypatch)
+
+    frontend_bootstrap.build_frontend(tmp_path)
+
+    assert commands == [
+        ["/x/npm", "ci", "--no-audit", "--no-fund"],
+        ["/x/npm", "run", "build"],
+    ]
+
+
+def test_without_npm_the_front_end_is_skipped_with_the_commands(
+    frontend_bootstrap, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(frontend_bootstrap.shutil, "which", lambda name: None)
+
+    with pytest.raises(frontend_bootstrap.SkippedStepError) as skipped:
+        frontend_bootstrap.build_frontend(tmp_path)
+
+    assert "npm is not installed" in str(skipped.value)
+    assert skipped.value.fix[:2] == ["npm ci --no-audit --no-fund", "npm run build"]
+    assert "npm run build" in frontend_bootstrap.finishing_commands(tmp_path, None)
+
+
+def test_the_front_end_is_built_before_static_files_are_collected(
+    frontend_bootstrap, tmp_path, monkeypatch
+):
+    ran = []
+    for step in ("make_directories", "write_env_file", "build_environment"):
+        monkeypatch.setattr(frontend_bootstrap, step, lambda *args: ran.append(args))
+    monkeypatch.setattr(
+        frontend_bootstrap, "build_frontend", lambda project: ran.append("frontend")
+    )
+    monkeypatch.setattr(
+        frontend_bootstrap, "collect_static", lambda *args: ran.append("collect")
+    )
+    monkeypatch.setattr(frontend_bootstrap, "migrate", lambda *args: None)
+    monkeypatch.setattr(frontend_bootstrap, "write_web_server_config", lambda *a: 0)
+
+    frontend_bootstrap.set_up(tmp_path, steps=frontend_bootstrap.Steps(io.StringIO()))
+
+    assert ran.index("frontend") < ran.index("collect")
+
+
+def test_frontend_dist_is_made_and_kept_in_git(frontend_bootstrap, tmp_path):
+    frontend_bootstrap.make_directories(tmp_path)
+
+    assert (tmp_path / "frontend" / "dist" / ".gitkeep").is_file()
 
 
 # --- manage.py steps -------------------------------------------------------------

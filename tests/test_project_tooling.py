@@ -8,7 +8,8 @@ steps wrote to $GITHUB_ENV. The `uses:` steps stand in as follows: checkout is
 the copy (a git repository, as a checkout is), setup-python is a fresh virtual
 environment of a Python the matrix allows, first in PATH, and cache has nothing
 to do; setup-uv is uv from the test extra, on PATH, with UV_PYTHON naming that
-Python (uv sync then builds .venv from uv.lock, as on GitHub)."""
+Python (uv sync then builds .venv from uv.lock, as on GitHub); setup-node is
+this machine's Node.js and npm."""
 
 import os
 import re
@@ -54,6 +55,7 @@ KNOWN_ACTIONS = {
     "actions/setup-python",
     "actions/cache",
     "astral-sh/setup-uv",
+    "actions/setup-node",
 }
 SETUP_ACTIONS = ("actions/setup-python@", "astral-sh/setup-uv@")
 # GitHub's default shell on Linux runners.
@@ -353,6 +355,8 @@ class Runner:
                 assert action in KNOWN_ACTIONS, f"no stand-in for {step['uses']}"
                 if action in {"actions/setup-python", "astral-sh/setup-uv"}:
                     self.check_python(step["with"]["python-version"], matrix)
+                if action == "actions/setup-node" and shutil.which("npm") is None:
+                    skip_or_fail("npm is not installed (Debian package: npm)")
                 if action == "astral-sh/setup-uv":
                     self.path.append(Path(tool("uv")).parent)
                     self.setup_uv = {"UV_PYTHON": str(self.python)}
@@ -431,8 +435,9 @@ def virtual_environment(python, destination, project=None):
 RUN_SETS = {
     "django-5.2-uploads-nginx": {"Tests"},
     "django-5.2-uploads-apache-static-s3-media-azure": {"Tests"},
-    # uv sync from uv.lock, then uv run for every command, on the newer line.
-    "django-6.1-no-uploads-none-uv": set(),
+    # uv sync from uv.lock, then uv run for every command, on the newer line;
+    # npm ci and the front-end build before the tests.
+    "django-6.1-no-uploads-none-uv-esbuild-tailwind": set(),
 }
 
 

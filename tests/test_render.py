@@ -1,6 +1,7 @@
 """Fast checks of what every answer set renders (no generated code runs here)."""
 
 import ast
+import json
 import os
 import re
 import shutil
@@ -185,6 +186,37 @@ def test_directories_exist_and_are_kept_or_ignored_in_git(project, tmp_path):
     docker_ignored = (project / ".dockerignore").read_text().splitlines()
     for pattern in (".env", "media/", "private-media/", "staticfiles/", ".venv/"):
         assert pattern in docker_ignored
+
+
+def test_the_front_end_follows_the_choice(project, answers):
+    """With a front end: its sources and lock file, its output ignored by git
+    and docker, and a Node stage in the Dockerfile whose output alone reaches
+    the site's images. Without: none of it."""
+    dockerfile = (project / "Dockerfile").read_text()
+    files = ("package.json", "package-lock.json", "frontend/src/main.js")
+    if answers.get("frontend", "none") == "none":
+        assert not any((project / name).exists() for name in files)
+        assert "NODE_IMAGE" not in dockerfile
+        assert "frontend" not in (project / "templates" / "base.html").read_text()
+        return
+    assert all((project / name).is_file() for name in files)
+    lock = json.loads((project / "package-lock.json").read_text())
+    package = json.loads((project / "package.json").read_text())
+    assert lock["packages"][""]["devDependencies"] == package["devDependencies"]
+    assert lock["name"] == package["name"]
+    ignored = (project / ".gitignore").read_text().splitlines()
+    assert {"node_modules/", "frontend/dist/*", "!frontend/dist/.gitkeep"} <= set(
+        ignored
+    )
+    docker_ignored = (project / ".dockerignore").read_text().splitlines()
+    assert {"node_modules/", "frontend/dist/"} <= set(docker_ignored)
+    stages = re.findall(r"^FROM (\S+) AS (\S+)", dockerfile, re.MULTILINE)
+    assert ("${NODE_IMAGE}", "frontend") in stages
+    from_frontend = re.findall(r"^COPY --from=frontend (.*)$", dockerfile, re.MULTILINE)
+    assert from_frontend
+    assert set(from_frontend) == {"/app/frontend/dist frontend/dist"}
+    # The site's stage starts from Python, never from the Node stage.
+    assert stages[-1] == ("${PYTHON_IMAGE}", "site")
 
 
 @pytest.mark.boot

@@ -16,8 +16,10 @@ import pytest
 import requests
 
 from support import (
+    FRONTEND,
     TEMPLATE_DIR,
     Booted,
+    build_frontend,
     chromium,
     first_match,
     pixels,
@@ -29,6 +31,9 @@ pytestmark = pytest.mark.web
 
 SERVERS = ("nginx", "apache")
 STATIC_STORAGE = {"nginx": "web_server", "apache": "whitenoise"}
+# nginx serves a project with a built front end (tests/test_frontend.py has
+# WhiteNoise serve one).
+FRONTEND_ANSWER = {"nginx": {"frontend": FRONTEND}, "apache": {}}
 DJANGO_LINE = "5.2"
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", TEMPLATE_DIR / "test-artifacts"))
 # Bounded load, a few seconds on loopback: fewer requests reach gunicorn than
@@ -53,10 +58,13 @@ def stacks(bake, project_python, shared_dir, certificate):
                     # Both ways the web server serves STATIC_ROOT: alone, and
                     # with WhiteNoise behind it for what reaches Django.
                     "static_storage": STATIC_STORAGE[server],
+                    **FRONTEND_ANSWER[server],
                 }
                 booted = Booted(
                     server, answers, bake(**answers), project_python(DJANGO_LINE)
                 )
+                if answers.get("frontend"):
+                    build_frontend(booted.project)
                 root = shared_dir / server
                 root.mkdir()
                 stack = Stack(server, booted, root, certificate)
@@ -477,6 +485,10 @@ def test_the_home_page_and_an_upload_work_in_a_browser_through_nginx(stacks):
         script_ran = page.evaluate(
             "document.documentElement.classList.contains('js-ready')"
         )
+        bundle_said = page.inner_text("#build-status")
+        built_style = page.evaluate(
+            "getComputedStyle(document.getElementById('build-status')).letterSpacing"
+        )
         logo_width = page.eval_on_selector(
             ".brand-logo", "image => image.complete && image.naturalWidth"
         )
@@ -493,6 +505,9 @@ def test_the_home_page_and_an_upload_work_in_a_browser_through_nginx(stacks):
 
     assert heading_color == "rgb(11, 110, 79)"  # site.css was applied
     assert script_ran  # site.js ran
+    # frontend/app.js (esbuild's bundle) ran; frontend/app.css (Tailwind) styles.
+    assert bundle_said == "JavaScript bundled by esbuild from frontend/src/ has run."
+    assert built_style == "1.6px"
     assert logo_width == 40  # logo.svg loaded
     assert image_url.startswith("/media/uploads/")
     assert image_width == 96  # the uploaded PNG, served by nginx from MEDIA_ROOT

@@ -1,18 +1,26 @@
 {%- set on_disk = cookiecutter.static_storage not in ["s3", "gcs", "azure"] -%}
 {%- set buckets = not on_disk or cookiecutter.media_storage != "local" -%}
 {%- set production = on_disk or cookiecutter.web_server != "none" -%}
+{%- set frontend = cookiecutter.frontend != "none" -%}
 """Set this project up on a machine: right after ``git clone``, or again at any time.
 
     python3 bootstrap.py
 
 Each step keeps what is already there, so running it again is safe:
 
+{%- if frontend %}
+- media/, staticfiles/ and frontend/dist/, each kept in git by an empty .gitkeep;
+{%- else %}
 - media/ and staticfiles/, each kept in git by an empty .gitkeep;
+{%- endif %}
 - .env from .env.example, with a fresh secret key;
 {%- if cookiecutter.package_manager == "uv" %}
 - uv.lock, if there is none, then .venv synced with it (uv sync --locked);
 {%- else %}
 - .venv, with the project installed by pip (through uv when it is on PATH);
+{%- endif %}
+{%- if frontend %}
+- frontend/dist/ from frontend/src/ (npm ci, npm run build), if npm is here;
 {%- endif %}
 {%- if on_disk %}
 - collectstatic with production's storage;
@@ -41,7 +49,13 @@ from pathlib import Path
 
 PYTHON_FLOOR = "{{ cookiecutter._django_lines[cookiecutter.django_version].python_floor }}"
 VENV = ".venv"
+{%- if frontend %}
+DIRECTORIES = ("media", "staticfiles", "frontend/dist")
+# The front end's packages as package-lock.json pins them, then its build.
+NPM_COMMANDS = (("ci", "--no-audit", "--no-fund"), ("run", "build"))
+{%- else %}
 DIRECTORIES = ("media", "staticfiles")
+{%- endif %}
 {%- if cookiecutter.package_manager == "uv" %}
 UV_INSTALL = "pipx install uv    # or see https://docs.astral.sh/uv/"
 {%- else %}
@@ -170,12 +184,12 @@ def shown(project, python, arguments, env=None):
 
 
 def make_directories(project):
-    """media/ and staticfiles/, each kept in git by an empty .gitkeep."""
+    """{{ "media/, staticfiles/, frontend/dist/" if frontend else "media/ and staticfiles/" }}, each kept in git by an empty .gitkeep."""
     failed = {}
     for name in DIRECTORIES:
         directory = project / name
         try:
-            directory.mkdir(exist_ok=True)
+            directory.mkdir(parents=True, exist_ok=True)
             keep = directory / ".gitkeep"
             if not keep.exists():
                 keep.write_text("")
@@ -191,6 +205,25 @@ def make_directories(project):
             ],
         )
     return ", ".join(f"{name}/" for name in DIRECTORIES)
+
+
+{%- if frontend %}
+
+
+def npm_commands():
+    return [" ".join(["npm", *arguments]) for arguments in NPM_COMMANDS]
+
+
+def build_frontend(project):
+    """frontend/dist/ from frontend/src/: what collectstatic collects of it."""
+    fix = [*npm_commands(), "# with Node.js 20+ (https://nodejs.org/)"]
+    npm = shutil.which("npm")
+    if npm is None:
+        raise SkippedStepError("npm is not installed (Node.js 20+)", fix)
+    for arguments in NPM_COMMANDS:
+        run([npm, *arguments], project, fix)
+    return "frontend/dist/app.js, frontend/dist/app.css"
+{%- endif %}
 
 
 def new_secret_key():
@@ -476,6 +509,9 @@ def finishing_commands(project, python):
         commands.append("cp .env.example .env    # then set DJANGO_SECRET_KEY in it")
     if python is None:
         commands += install_commands()
+{%- if frontend %}
+    commands += npm_commands()
+{%- endif %}
 {%- if on_disk %}
     commands.append(shown(project, python, COLLECTSTATIC, production_environment()))
 {%- endif %}
@@ -512,7 +548,13 @@ def set_up(project, python=None, steps=None):
     """Every step, in order; True if none failed."""
     steps = steps or Steps()
     try:
+{%- if frontend %}
+        steps.run(
+            "Create media/, staticfiles/ and frontend/dist/", make_directories, project
+        )
+{%- else %}
         steps.run("Create media/ and staticfiles/", make_directories, project)
+{%- endif %}
         steps.run("Write .env", write_env_file, project)
         uv = find_uv()
 {%- if cookiecutter.package_manager == "uv" %}
@@ -523,6 +565,9 @@ def set_up(project, python=None, steps=None):
         else:
             found = steps.run("Build the environment", build_environment, project, uv)
         python = found[0] if found else None
+{%- if frontend %}
+        steps.run("Build the front end", build_frontend, project)
+{%- endif %}
 {%- if on_disk %}
         steps.run("Collect static files", collect_static, project, python)
 {%- endif %}

@@ -88,6 +88,11 @@ STATIC_URL = env.str("DJANGO_STATIC_URL", default="/static/")
 # Where the project's own static files live (each app's static/ is found too).
 STATICFILES_DIRS = [
     env_path("DJANGO_STATICFILES_DIR", BASE_DIR / "static"),
+{%- if cookiecutter.frontend != "none" %}
+    # What `npm run build` makes of frontend/src/ (package.json), under the
+    # frontend/ prefix: templates link "frontend/app.css" with the static tag.
+    ("frontend", BASE_DIR / "frontend" / "dist"),
+{%- endif %}
 ]
 # Where collectstatic gathers every static file for production to serve.
 STATIC_ROOT = env_path("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")
