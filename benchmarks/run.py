@@ -21,6 +21,7 @@ from benchmarks import (
     buckets,
     collectstatic,
     containers,
+    frontend,
     private_downloads,
     project,
     rendering,
@@ -38,6 +39,7 @@ SECTIONS = (
     workers,
     uploads,
     private_downloads,
+    frontend,
     containers,
     buckets,
 )

@@ -31,6 +31,10 @@ HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 PYTHON_SUITE = "trixie"
 PYTHON_IMAGE = f"localhost/template-container-python:{PYTHON_SUITE}-1"
 PYTHON_PACKAGES = ["python3", "python3-venv", "ca-certificates", "passwd"]
+# Stands in for the official Node.js image (NODE_IMAGE) of the front end's
+# build stage: Debian 13's Node.js 20 and npm.
+NODE_IMAGE = f"localhost/template-container-node:{PYTHON_SUITE}-1"
+NODE_PACKAGES = ["nodejs", "npm", "ca-certificates"]
 
 
 def run(command, timeout=900, **options):
@@ -69,6 +73,10 @@ def debian_image(tag, suite, packages, work):
 
 def python_image(work):
     return debian_image(PYTHON_IMAGE, PYTHON_SUITE, PYTHON_PACKAGES, work)
+
+
+def node_image(work):
+    return debian_image(NODE_IMAGE, PYTHON_SUITE, NODE_PACKAGES, work)
 
 
 def build(project, tag, *options):

@@ -91,3 +91,16 @@ def test_the_collectfasta_settings_put_its_command_first():
     compile(buckets.COLLECTFASTA_SETTINGS, "bench_collectfasta.py", "exec")
     assert '"collectfasta",' in buckets.COLLECTFASTA_SETTINGS
     assert "cloud_storage" in buckets.COLLECTFASTA_SETTINGS  # taken out
+
+
+def test_node_modules_room_counts_each_file_once(tmp_path):
+    from benchmarks.frontend import disk_size
+
+    (tmp_path / "package").mkdir()
+    (tmp_path / "package" / "binary").write_bytes(b"x" * 1024 * 1024)
+    (tmp_path / ".bin").mkdir()
+    (tmp_path / ".bin" / "binary").symlink_to(tmp_path / "package" / "binary")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "binary").hardlink_to(tmp_path / "package" / "binary")
+
+    assert disk_size(tmp_path) == 1.0

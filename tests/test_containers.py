@@ -29,10 +29,12 @@ import yaml
 
 from container_runtime import (
     LIMITS,
+    NODE_IMAGE,
     PODMAN,
     PYTHON_IMAGE,
     build,
     missing,
+    node_image,
     podman_compose,
     python_image,
     run,
@@ -40,6 +42,7 @@ from container_runtime import (
 from local_processes import free_port, uv
 from storage_servers import s3_server
 from support import (
+    FRONTEND,
     PRIVATE_DOCUMENT,
     PRIVATE_TEXT,
     first_match,
@@ -56,11 +59,13 @@ BUILD_SECRET = f"image-test-secret-{uuid.uuid4().hex}"
 ANSWER_SETS = {
     # pip; nginx serves static files from its image and the uploads volume.
     "default": {},
-    # uv; Apache serves static files (no WhiteNoise) and the uploads volume.
+    # uv; Apache serves static files (no WhiteNoise), the built front end
+    # among them, and the uploads volume.
     "apache-uv": {
         "web_server": "apache",
         "package_manager": "uv",
         "static_storage": "web_server",
+        "frontend": FRONTEND,
     },
     # gunicorn alone, behind a proxy; static files and uploads in S3 (moto).
     "none-s3": {"web_server": "none", "static_storage": "s3", "media_storage": "s3"},
@@ -98,6 +103,14 @@ def built_tags():
     run([*PODMAN, "rmi", *tags])
 
 
+@pytest.fixture(scope="session")
+def stand_in_node_image(tmp_path_factory):
+    reason = missing("mmdebstrap")
+    if reason:
+        skip_or_fail(reason)
+    return node_image(tmp_path_factory.mktemp("node-image"))
+
+
 @pytest.fixture(scope="module", params=sorted(ANSWER_SETS))
 def images(request, bake, stand_in_base_image, built_tags, tmp_path_factory):
     """The answer set's project, with a machine's secrets and data beside the
@@ -116,10 +129,15 @@ def images(request, bake, stand_in_base_image, built_tags, tmp_path_factory):
     (project / "media" / "private.txt").write_text(BUILD_SECRET)
     if answers.get("package_manager") == "uv":
         uv("lock", "--quiet", "--directory", project)
+    # The front end's stage builds on the Node.js stand-in.
+    node = []
+    if answers.get("frontend"):
+        request.getfixturevalue("stand_in_node_image")
+        node = ["--build-arg", f"NODE_IMAGE={NODE_IMAGE}"]
     run_id = uuid.uuid4().hex[:8]
     site = f"localhost/template-image-test-{name}:{run_id}"
     built_tags.append(site)
-    build(project, site)
+    build(project, site, *node)
     server = answers.get("web_server", "nginx")
     web = None
     if server != "none":
@@ -129,6 +147,7 @@ def images(request, bake, stand_in_base_image, built_tags, tmp_path_factory):
             project,
             web,
             *("--target", server, "--build-arg", f"WEB_SERVER_IMAGE={PYTHON_IMAGE}"),
+            *node,
         )
     return Images(name, project, site, server, web)
 
@@ -382,6 +401,34 @@ def test_the_site_serves_pages_and_hashed_compressed_static_files(stack):
         assert css.headers["X-Content-Type-Options"] == "nosniff"
     else:
         assert css.url.startswith(f"{stack.storage.endpoint}/{STATIC_BUCKET}/")
+
+
+@pytest.mark.parametrize("images", ["apache-uv"], indirect=True)
+def test_the_built_front_end_is_served_and_node_stays_in_its_stage(stack, images):
+    """frontend/dist/ from the Node stage, collected, hashed and compressed
+    with the other static files; no Node.js or node_modules/ in either image."""
+    home = stack.get("/").text
+    css = stack.get(
+        first_match(r'href="(/static/frontend/app\.[0-9a-f]{12}\.css)"', home),
+        **{"Accept-Encoding": "br"},
+    )
+    script = stack.get(
+        first_match(r'src="(/static/frontend/app\.[0-9a-f]{12}\.js)"', home)
+    )
+    found = {
+        image: run(
+            [*PODMAN, "run", "--rm", *LIMITS, "--entrypoint", "sh", image, "-c"]
+            + ["command -v node npm; ls -d /app/node_modules 2>/dev/null; true"]
+        ).stdout
+        for image in (images.site, images.web)
+    }
+
+    assert css.status_code == 200
+    assert css.headers["Content-Encoding"] == "br"
+    assert IMMUTABLE.search(css.headers["Cache-Control"]), css.headers
+    assert ".tracking-widest{" in css.text
+    assert "JavaScript bundled by esbuild" in script.text
+    assert found == {images.site: "", images.web: ""}
 
 
 def test_uploads_are_served_and_outlive_the_containers(stack):
