@@ -9,12 +9,7 @@ from django.utils import timezone
 from files.private import private_storage
 
 from .images import image_format, renditions
-from .validators import (
-    validate_extension,
-    validate_image_content,
-    validate_leading_bytes,
-    validate_size,
-)
+from .validators import FILE_VALIDATORS
 
 
 def random_name(folder, filename):
@@ -37,12 +32,7 @@ class Upload(models.Model):
     # Saved through STORAGES["default"], under MEDIA_ROOT in local and production.
     file = models.FileField(
         upload_to=upload_path,
-        validators=[
-            validate_extension,
-            validate_size,
-            validate_leading_bytes,
-            validate_image_content,
-        ],
+        validators=FILE_VALIDATORS,
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     # A picture's smaller copies for srcset, {"640": storage name, ...}, made
@@ -107,12 +97,7 @@ class Document(models.Model):
     file = models.FileField(
         upload_to=document_path,
         storage=private_storage,
-        validators=[
-            validate_extension,
-            validate_size,
-            validate_leading_bytes,
-            validate_image_content,
-        ],
+        validators=FILE_VALIDATORS,
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 

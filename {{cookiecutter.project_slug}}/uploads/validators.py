@@ -63,3 +63,12 @@ def validate_leading_bytes(file):
         raise ValidationError(
             "The file's content does not match its extension.", code="bad_content"
         )
+
+
+# What every uploaded file passes, in this order (the models' file fields).
+FILE_VALIDATORS = [
+    validate_extension,
+    validate_size,
+    validate_leading_bytes,
+    validate_image_content,
+]
