@@ -1,0 +1,51 @@
+"""WhiteNoise's middleware, safe to serve STATIC_ROOT while collectstatic writes
+into it (a deploy that collects before it restarts the server, a worker that
+gunicorn starts mid-run).
+
+WhiteNoise lists STATIC_ROOT when a worker starts, then answers from that list
+alone. Beside a collectstatic run, that list goes stale; here:
+
+- A static URL the list lacks is looked up on disk: a hashed file newer than
+  the list, linked by a page that a worker rendered from a newer manifest (the
+  storage writes every file before the manifest that names it). A hashed file
+  found there joins the list, since its content never changes.
+- Unhashed files (site.css, its .br) may change or go while a worker lives:
+  they are looked up on disk at each request, as WhiteNoise does for every file
+  with WHITENOISE_AUTOREFRESH. Pages link hashed names, so these are few.
+"""
+
+import os
+
+from django.conf import settings
+from whitenoise import middleware
+
+
+class WhiteNoiseMiddleware(middleware.WhiteNoiseMiddleware):
+    def __init__(self, get_response=None, settings=settings):
+        self.content_addressed = set()  # hashed URLs: their files never change
+        super().__init__(get_response, settings)
+        if self.static_root and not self.autorefresh:
+            # Where find_file() looks, as add_files() sets it up in autorefresh mode.
+            root = os.path.abspath(self.static_root).rstrip(os.path.sep) + os.path.sep
+            self.directories.append((root, self.static_prefix))
+
+    def immutable_file_test(self, path, url):
+        immutable = super().immutable_file_test(path, url)
+        if immutable:
+            self.content_addressed.add(url)
+        return immutable
+
+    def __call__(self, request):
+        url = request.path_info
+        if (
+            self.autorefresh
+            or url in self.content_addressed
+            or not url.startswith(self.static_prefix)
+        ):
+            return super().__call__(request)
+        static_file = self.find_file(url)  # as it is on disk now
+        if static_file is None:
+            return self.get_response(request)
+        if url in self.content_addressed:  # a hashed file new since the list
+            self.files[url] = static_file
+        return self.serve(static_file, request)
