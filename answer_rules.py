@@ -19,18 +19,17 @@ DESCRIPTION_MAX_LENGTH = 300
 RESERVED_MODULES = frozenset(
     {
         "bootstrap",
-        "cloud_storage",
         "config",
         "django",
         "environ",
-        "files",
         "gunicorn",
         "manage",
         "pytest",
         "pytest_django",
+        "sitefiles",
+        "storages",
         "tests",
         "uploads",
-        "webserver",
         "whitenoise",
     }
 )

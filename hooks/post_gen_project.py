@@ -5,6 +5,7 @@ command a teammate runs after ``git clone``. cruft (its context carries
 cookiecutter would then delete the project. Answers arrive as JSON data."""
 
 import fnmatch
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -16,9 +17,11 @@ from pathlib import Path
 ANSWERS = r"""{{ cookiecutter | tojson }}"""
 
 SKIP_SETUP_VARIABLE = "COOKIECUTTER_SKIP_SETUP"
-# What the project imports (brotli: WhiteNoise's .br files); all present means
-# this interpreter runs it, and bootstrap.py uses it instead of building .venv.
-PROJECT_MODULES = ("django", "environ", "whitenoise", "brotli")
+# What the project imports (brotli: WhiteNoise's .br files); all present, with
+# django-sitefiles at the version the project pins, means this interpreter runs
+# it, and bootstrap.py uses it instead of building .venv.
+PROJECT_MODULES = ("django", "environ", "whitenoise", "brotli", "sitefiles")
+SITEFILES_DISTRIBUTION = "django-sitefiles"
 CRUFT_FILE = ".cruft.json"
 # Places on this machine, in cookiecutter's context but not in cruft's file.
 MACHINE_CONTEXT_KEYS = ("_output_dir", "_repo_dir", "_checkout")
@@ -53,6 +56,8 @@ def prune(project, answers):
         for name in removed
         if not any(fnmatch.fnmatchcase(name, pattern) for pattern in chosen)
     ]
+    if answers["_sitefiles"]["source"] != "vendor" and (project / "vendor").exists():
+        removed.append("vendor")  # django-sitefiles comes from the index
     for name in removed:
         path = project / name
         if path.is_dir():
@@ -203,12 +208,19 @@ def setup_enabled(answers, environ=os.environ):
 
 
 def runs_the_project(answers):
-    """Whether this interpreter has the project's modules and Django line."""
+    """Whether this interpreter has the project's modules, its Django line and
+    the django-sitefiles version it pins."""
     if any(importlib.util.find_spec(name) is None for name in PROJECT_MODULES):
         return False
     import django
 
-    return django.__version__.split(".")[:2] == answers["django_version"].split(".")
+    if django.__version__.split(".")[:2] != answers["django_version"].split("."):
+        return False
+    try:
+        installed = importlib.metadata.version(SITEFILES_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return installed == answers["_sitefiles"]["version"]
 
 
 def load_bootstrap(project):
@@ -239,7 +251,13 @@ def main():
         "Record the template for cruft", record_or_say_why, bootstrap, project, answers
     )
     if not setup_enabled(answers):
-        steps.summary(["python3 bootstrap.py    # .env, .venv, static files, database"])
+        if steps.fixes:
+            steps.stopped(
+                "Not everything finished; run these in the project:", steps.fixes
+            )
+        steps.stopped(
+            "Next:", ["python3 bootstrap.py    # .venv, .env, static files, database"]
+        )
         return
     python = sys.executable if runs_the_project(answers) else None
     bootstrap.set_up(project, python, steps)

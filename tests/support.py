@@ -410,7 +410,9 @@ def commit_all(directory, message):
 def install(python, pyproject, *options):
     """Install what ``pyproject`` declares into ``python``'s environment, with
     bytecode compiled once here rather than by every process the tests start
-    (or by none of them, where PYTHONDONTWRITEBYTECODE is set)."""
+    (or by none of them, where PYTHONDONTWRITEBYTECODE is set); django-sitefiles
+    from the wheel the project carries in vendor/, as its install commands do."""
+    vendor = Path(pyproject).parent / "vendor"
     uv(
         "pip",
         "install",
@@ -419,6 +421,7 @@ def install(python, pyproject, *options):
         python,
         "-r",
         pyproject,
+        *(["--find-links", vendor] if vendor.is_dir() else []),
         *options,
     )
 

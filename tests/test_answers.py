@@ -30,7 +30,8 @@ BAD_SLUGS = {
     "standard library": ("json", "standard library"),
     "django": ("django", "shadows a module that the generated project"),
     "project package": ("config", "shadows a module that the generated project"),
-    "project app": ("files", "shadows a module that the generated project"),
+    "project app": ("uploads", "shadows a module that the generated project"),
+    "the package": ("sitefiles", "shadows a module that the generated project"),
 }
 BAD_OTHER_ANSWERS = {
     "empty name": ({"project_name": "  "}, "project_name", "must not be empty"),

@@ -13,7 +13,6 @@ from support import (
     HASHED_CSS,
     HTTPS_PROXY,
     first_match,
-    import_bootstrap,
     running_server,
     tiny_png,
 )
@@ -58,9 +57,17 @@ def test_system_checks_pass(booted, collect):
 def test_the_generated_secret_passes_the_deployment_checklist(
     booted, collect, tmp_path
 ):
-    """The .env bootstrap.py writes: its secret is one Django's check accepts."""
+    """The .env the set-up writes: its secret is one Django's check accepts."""
     shutil.copy(booted.project / ".env.example", tmp_path)
-    import_bootstrap(booted.project).write_env_file(tmp_path)
+    written = booted.run(
+        "-c",
+        "import sys; from pathlib import Path;"
+        " from sitefiles.project_setup import write_env_file;"
+        " write_env_file(Path(sys.argv[1]), Path(sys.argv[2]), 'DJANGO_SECRET_KEY')",
+        tmp_path / ".env",
+        tmp_path / ".env.example",
+    )
+    assert written.returncode == 0, written.stderr
     booted.manage(
         *("check", "--deploy", "--fail-level", "WARNING"),
         settings="production",
@@ -78,7 +85,7 @@ def test_the_deployment_checklist_wants_static_files_collected(booted, tmp_path)
     )
 
     assert result.returncode != 0
-    assert "project.W001" in result.stderr + result.stdout
+    assert "sitefiles.W001" in result.stderr + result.stdout
 
 
 def test_migrations_are_complete(booted):

@@ -16,7 +16,6 @@ from local_processes import free_port
 from support import (
     FRONTEND,
     HASHED_CSS,
-    SECRET,
     answers_for,
     commit_all,
     git,
@@ -24,6 +23,9 @@ from support import (
     running_server,
     tiny_png,
 )
+
+# The project with its dev tools, and django-sitefiles' wheel from vendor/.
+INSTALL = ["-e", ".[dev]", "--find-links", "vendor"]
 
 
 @pytest.fixture
@@ -66,84 +68,6 @@ def recorded_commands(bootstrap, monkeypatch):
     return record_commands(bootstrap, monkeypatch)
 
 
-# --- directories and .env -------------------------------------------------------
-
-
-def test_directories_are_created_and_existing_content_is_kept(bootstrap, tmp_path):
-    (tmp_path / "media").mkdir()
-    (tmp_path / "media" / "upload.png").write_bytes(b"user data")
-
-    bootstrap.make_directories(tmp_path)
-    bootstrap.make_directories(tmp_path)
-
-    assert (tmp_path / "media" / "upload.png").read_bytes() == b"user data"
-    assert (tmp_path / "media" / ".gitkeep").is_file()
-    assert (tmp_path / "staticfiles" / ".gitkeep").is_file()
-
-
-def test_directories_that_cannot_be_written_are_reported_with_the_fix(
-    bootstrap, tmp_path, monkeypatch
-):
-    def refuse(path, *args, **kwargs):
-        raise PermissionError(f"Permission denied: '{path}'")
-
-    monkeypatch.setattr(Path, "write_text", refuse)
-
-    with pytest.raises(bootstrap.StepError) as unfinished:
-        bootstrap.make_directories(tmp_path)
-
-    assert str(tmp_path / "media" / ".gitkeep") in str(unfinished.value)
-    assert str(tmp_path / "staticfiles" / ".gitkeep") in str(unfinished.value)
-    assert unfinished.value.fix[-1] == (
-        "mkdir -p media staticfiles && touch media/.gitkeep staticfiles/.gitkeep"
-    )
-
-
-def test_env_file_gets_a_fresh_secret_and_private_permissions(bootstrap, tmp_path):
-    (tmp_path / ".env.example").write_text("# comment\nDJANGO_SECRET_KEY=\nA=1\n")
-
-    bootstrap.write_env_file(tmp_path)
-
-    lines = (tmp_path / ".env").read_text().splitlines()
-    assert lines[0] == "# comment"
-    assert lines[1].startswith("DJANGO_SECRET_KEY=")
-    assert len(lines[1].removeprefix("DJANGO_SECRET_KEY=")) >= 50
-    assert lines[2] == "A=1"
-    assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
-
-
-def test_secrets_avoid_characters_django_environ_treats_specially(bootstrap):
-    secrets = {bootstrap.new_secret_key() for _ in range(200)}
-
-    assert len(secrets) == 200
-    for secret in secrets:
-        assert len(secret) >= 50
-        assert not set(secret) & set("$#'\" \\=")
-
-
-def test_existing_env_file_is_never_touched(bootstrap, tmp_path):
-    (tmp_path / ".env.example").write_text("DJANGO_SECRET_KEY=\n")
-    (tmp_path / ".env").write_text("DJANGO_SECRET_KEY=mine\n")
-
-    assert bootstrap.write_env_file(tmp_path) == "kept the existing .env"
-    assert (tmp_path / ".env").read_text() == "DJANGO_SECRET_KEY=mine\n"
-
-
-def test_unwritable_env_file_says_how_to_make_one(bootstrap, tmp_path, monkeypatch):
-    (tmp_path / ".env.example").write_text("DJANGO_SECRET_KEY=\n")
-
-    def refuse(*args, **kwargs):
-        raise PermissionError("read-only file system")
-
-    monkeypatch.setattr(Path, "write_text", refuse)
-
-    with pytest.raises(bootstrap.StepError) as unfinished:
-        bootstrap.write_env_file(tmp_path)
-
-    assert "read-only file system" in str(unfinished.value)
-    assert "cp .env.example .env" in unfinished.value.fix
-
-
 # --- the environment: pip ----------------------------------------------------------
 
 
@@ -156,7 +80,7 @@ def test_pip_projects_build_venv_with_uv_when_available(
     assert python == venv / "bin" / "python"
     assert recorded_commands == [
         ["/bin/uv", "venv", "--quiet", "--python", sys.executable, str(venv)],
-        ["/bin/uv", "pip", "install", "--python", str(python), "-e", ".[dev]"],
+        ["/bin/uv", "pip", "install", "--python", str(python), *INSTALL],
     ]
 
 
@@ -165,7 +89,7 @@ def test_without_uv_venv_and_pip_are_used(bootstrap, tmp_path, recorded_commands
 
     assert recorded_commands == [
         [sys.executable, "-m", "venv", str(tmp_path / ".venv")],
-        [str(python), "-m", "pip", "install", "-e", ".[dev]"],
+        [str(python), "-m", "pip", "install", *INSTALL],
     ]
 
 
@@ -178,7 +102,7 @@ def test_an_existing_venv_is_reused_and_brought_up_to_date(
 
     bootstrap.build_environment(tmp_path, None)
 
-    assert recorded_commands == [[str(python), "-m", "pip", "install", "-e", ".[dev]"]]
+    assert recorded_commands == [[str(python), "-m", "pip", "install", *INSTALL]]
 
 
 def test_no_python_new_enough_is_reported_with_the_fix(
@@ -403,271 +327,199 @@ def test_a_missing_program_is_reported(bootstrap, tmp_path):
     assert "could not run no-such-program" in str(unfinished.value)
 
 
-# --- the front end ----------------------------------------------------------------
+# --- the rest: manage.py setup_project ------------------------------------------
 
 
-@pytest.fixture
-def frontend_bootstrap(load_bootstrap, answers):
-    return load_bootstrap({**answers, "frontend": FRONTEND})
+def setup_arguments(bootstrap):
+    return [part for part in bootstrap.SETUP if part.startswith("--")]
 
 
-def test_the_front_end_is_built_with_npm_ci_then_npm_run_build(
-    frontend_bootstrap, tmp_path, monkeypatch
-):
-    monkeypatch.setattr(frontend_bootstrap.shutil, "which", lambda name: f"/x/{name}")
-    commands = record_commands(frontend_bootstrap, monkeypatch)
-
-    frontend_bootstrap.build_frontend(tmp_path)
-
-    assert commands == [
-        ["/x/npm", "ci", "--no-audit", "--no-fund"],
-        ["/x/npm", "run", "build"],
+def test_the_default_project_collects_and_writes_its_web_server_config(bootstrap):
+    assert bootstrap.SETUP[0] == "setup_project"
+    assert setup_arguments(bootstrap) == [
+        "--production-settings=config.settings.production",
+        "--collectstatic",
+        "--web-server=nginx",
     ]
-
-
-def test_without_npm_the_front_end_is_skipped_with_the_commands(
-    frontend_bootstrap, tmp_path, monkeypatch
-):
-    monkeypatch.setattr(frontend_bootstrap.shutil, "which", lambda name: None)
-
-    with pytest.raises(frontend_bootstrap.SkippedStepError) as skipped:
-        frontend_bootstrap.build_frontend(tmp_path)
-
-    assert "npm is not installed" in str(skipped.value)
-    assert skipped.value.fix[:2] == ["npm ci --no-audit --no-fund", "npm run build"]
-    assert "npm run build" in frontend_bootstrap.finishing_commands(tmp_path, None)
-
-
-def test_the_front_end_is_built_before_static_files_are_collected(
-    frontend_bootstrap, tmp_path, monkeypatch
-):
-    ran = []
-    for step in ("make_directories", "write_env_file", "build_environment"):
-        monkeypatch.setattr(frontend_bootstrap, step, lambda *args: ran.append(args))
-    monkeypatch.setattr(
-        frontend_bootstrap, "build_frontend", lambda project: ran.append("frontend")
-    )
-    monkeypatch.setattr(
-        frontend_bootstrap, "collect_static", lambda *args: ran.append("collect")
-    )
-    monkeypatch.setattr(frontend_bootstrap, "migrate", lambda *args: None)
-    monkeypatch.setattr(frontend_bootstrap, "write_web_server_config", lambda *a: 0)
-
-    frontend_bootstrap.set_up(tmp_path, steps=frontend_bootstrap.Steps(io.StringIO()))
-
-    assert ran.index("frontend") < ran.index("collect")
-
-
-def test_frontend_dist_is_made_and_kept_in_git(frontend_bootstrap, tmp_path):
-    frontend_bootstrap.make_directories(tmp_path)
-
-    assert (tmp_path / "frontend" / "dist" / ".gitkeep").is_file()
-
-
-# --- manage.py steps -------------------------------------------------------------
-
-
-def test_manage_commands_are_skipped_without_a_python(bootstrap, tmp_path):
-    with pytest.raises(bootstrap.SkippedStepError) as skipped:
-        bootstrap.collect_static(tmp_path, None)
-
-    assert skipped.value.fix == [
-        ".venv/bin/python manage.py collectstatic --noinput"
-        " --settings=config.settings.production"
-    ]
-
-
-def test_migrate_leaves_a_configured_database_alone(
-    bootstrap, tmp_path, recorded_commands
-):
-    with pytest.raises(bootstrap.SkippedStepError):
-        bootstrap.migrate(tmp_path, sys.executable, {"DATABASE_URL": "postgres://db/x"})
-
-    assert recorded_commands == []
 
 
 @pytest.mark.parametrize("provider", ["s3", "gcs", "azure"])
 def test_static_files_for_a_bucket_are_never_uploaded_while_setting_up(
-    load_bootstrap, answers, tmp_path, monkeypatch, provider
+    load_bootstrap, answers, provider
 ):
-    """Uploading is a deploy step: no collectstatic step at all."""
+    """Uploading is a deploy step: no collectstatic at all, and production
+    settings get stand-ins for the values a server sets."""
     bootstrap = load_bootstrap({**answers, "static_storage": provider})
-    commands = record_commands(bootstrap, monkeypatch)
-    monkeypatch.setattr(bootstrap, "find_uv", lambda: None)
-    monkeypatch.setattr(bootstrap, "given_python", lambda python: (python, "yours"))
-    (tmp_path / ".env.example").write_text("DJANGO_SECRET_KEY=\n")
 
-    bootstrap.set_up(tmp_path, sys.executable, bootstrap.Steps(out=io.StringIO()))
+    arguments = setup_arguments(bootstrap)
+    assert "--collectstatic" not in arguments
+    assert "--stand-in=DJANGO_STATIC_BUCKET=static-bucket" in arguments
+    azure = any("DJANGO_AZURE_CONNECTION_STRING" in part for part in arguments)
+    assert azure == (provider == "azure")
 
-    assert not hasattr(bootstrap, "collect_static")
-    assert [command[2] for command in commands if command[1] == "manage.py"] == [
-        "migrate",
-        "webserver_config",
+
+def test_media_in_a_bucket_loads_production_with_stand_ins(load_bootstrap, answers):
+    bootstrap = load_bootstrap({**answers, "media_storage": "azure"})
+
+    assert setup_arguments(bootstrap) == [
+        "--production-settings=config.settings.production",
+        "--stand-in=DJANGO_MEDIA_BUCKET=media-bucket",
+        "--stand-in=DJANGO_AZURE_CONNECTION_STRING="
+        "AccountName=stand-in;AccountKey=c3RhbmQtaW4=",
+        "--collectstatic",
+        "--web-server=nginx",
     ]
-
-
-@pytest.mark.boot
-def test_collectstatic_failure_on_a_broken_reference_is_reported(
-    bootstrap, bake, tmp_path
-):
-    project = tmp_path / "project"
-    shutil.copytree(bake(), project)
-    (project / ".env").write_text(
-        f"DJANGO_SECRET_KEY={SECRET}\nDJANGO_ALLOWED_HOSTS=localhost\n"
-    )
-    (project / "static" / "css" / "broken.css").write_text(
-        'body { background: url("missing.png"); }'
-    )
-
-    with pytest.raises(bootstrap.StepError) as unfinished:
-        bootstrap.collect_static(project, sys.executable)
-
-    assert "missing.png" in str(unfinished.value)
-    assert unfinished.value.fix == [
-        f"{sys.executable} manage.py collectstatic --noinput"
-        " --settings=config.settings.production"
-    ]
-
-
-def test_web_server_config_is_written_for_the_deploy_layout(
-    load_bootstrap, answers, tmp_path, monkeypatch
-):
-    bootstrap = load_bootstrap({**answers, "web_server": "apache"})
-    commands = record_commands(bootstrap, monkeypatch)
-
-    assert bootstrap.write_web_server_config(tmp_path, "py") == "deploy/apache.conf"
-    assert commands == [
-        [
-            "py",
-            "manage.py",
-            "webserver_config",
-            "--settings=config.settings.production",
-            "--server=apache",
-            "--server-name=example.com",
-            f"--project-root=/srv/{answers['project_slug']}",
-            "--brotli=off",
-            "--output=deploy/apache.conf",
-        ]
-    ]
-
-
-def test_an_existing_web_server_config_is_kept(bootstrap, tmp_path, recorded_commands):
-    config = tmp_path / "deploy" / "nginx.conf"
-    config.parent.mkdir()
-    config.write_text("server_name my-site.test;\n")
-
-    detail = bootstrap.write_web_server_config(tmp_path, "py")
-
-    assert detail.startswith("kept the existing deploy/nginx.conf")
-    assert config.read_text() == "server_name my-site.test;\n"
-    assert recorded_commands == []
-
-
-def test_web_server_config_for_buckets_loads_production_with_stand_ins(
-    load_bootstrap, answers, tmp_path, monkeypatch
-):
-    """Production settings require bucket names; the config does not use them."""
-    bootstrap = load_bootstrap(
-        {**answers, "static_storage": "s3", "media_storage": "azure"}
-    )
-    commands = record_commands(bootstrap, monkeypatch)
-
-    bootstrap.write_web_server_config(tmp_path, "py")
-
-    (environment,) = commands.environments
-    assert set(bootstrap.STAND_INS) == {
-        "DJANGO_STATIC_BUCKET",
-        "DJANGO_MEDIA_BUCKET",
-        "DJANGO_AZURE_CONNECTION_STRING",
-    }
-    for name, value in bootstrap.STAND_INS.items():
-        assert environment[name] == value
-
-
-def test_a_printed_fix_carries_the_stand_ins_it_needs(
-    load_bootstrap, answers, tmp_path
-):
-    """Run as printed, the command loads production settings as bootstrap did."""
-    bootstrap = load_bootstrap(
-        {**answers, "static_storage": "s3", "media_storage": "azure"}
-    )
-
-    command = bootstrap.finishing_commands(tmp_path, None)[-1]
-
-    assert command.startswith(
-        "DJANGO_STATIC_BUCKET=static-bucket DJANGO_MEDIA_BUCKET=media-bucket "
-        "DJANGO_AZURE_CONNECTION_STRING='AccountName=stand-in;AccountKey=c3RhbmQtaW4=' "
-        ".venv/bin/python manage.py webserver_config"
-    )
-
-
-def test_bucket_stand_ins_never_replace_real_values(load_bootstrap, answers):
-    bootstrap = load_bootstrap({**answers, "media_storage": "gcs"})
-
-    environment = bootstrap.production_environment(
-        {"DJANGO_MEDIA_BUCKET": "real-bucket"}
-    )
-
-    assert environment["DJANGO_MEDIA_BUCKET"] == "real-bucket"
 
 
 def test_files_on_disk_need_no_stand_ins(bootstrap):
-    assert bootstrap.production_environment({"PATH": "/bin"}) == {"PATH": "/bin"}
+    assert not any("--stand-in" in part for part in bootstrap.SETUP)
 
 
 def test_no_web_server_means_no_config_step(load_bootstrap, answers):
     bootstrap = load_bootstrap({**answers, "web_server": "none"})
 
-    assert not hasattr(bootstrap, "write_web_server_config")
-    assert not any(
-        "webserver_config" in line
-        for line in bootstrap.finishing_commands(Path("p"), None)
+    assert not any("--web-server" in part for part in bootstrap.SETUP)
+
+
+def test_the_front_end_is_built_by_the_set_up(load_bootstrap, answers):
+    bootstrap = load_bootstrap({**answers, "frontend": FRONTEND})
+
+    assert "--npm" in bootstrap.SETUP
+
+
+def test_with_no_production_step_no_production_settings_are_named(
+    load_bootstrap, answers
+):
+    bootstrap = load_bootstrap(
+        {**answers, "web_server": "none", "static_storage": "s3"}
     )
 
-
-# --- reporting ------------------------------------------------------------------
-
-
-def test_steps_report_failures_keep_going_and_gather_fixes(bootstrap):
-    out = io.StringIO()
-    steps = bootstrap.Steps(out=out)
-
-    def fails():
-        raise bootstrap.StepError("no network", fix=["pip install -e ."])
-
-    def crashes():
-        raise KeyError("surprise")
-
-    steps.run("First", fails)
-    steps.run("Second", crashes)
-    assert steps.run("Third", lambda: "fine") == "fine"
-    steps.run("Again", fails)
-    steps.summary(["cd site"])
-
-    report = out.getvalue()
-    assert "[FAILED] First" in report
-    assert "no network" in report
-    assert "[FAILED] Second" in report
-    assert "KeyError" in report
-    assert "[ok] Third" in report
-    assert report.count("pip install -e .") == 1
-    assert "The project is complete; run these in it:" in report
-    assert steps.failed
+    assert setup_arguments(bootstrap) == []
 
 
-def test_a_failed_step_makes_the_command_exit_1(bootstrap, tmp_path, monkeypatch):
-    """For a teammate's script or CI; a skipped step is no failure."""
-    monkeypatch.setattr(bootstrap, "write_env_file", lambda project: "fine")
-    monkeypatch.setattr(bootstrap, "find_uv", lambda: None)
+class Finished:
+    """A process, as subprocess.Popen gives it, that has ended with ``status``."""
+
+    def __init__(self, command, status=0):
+        self.command = command
+        self.status = status
+
+    def wait(self):
+        return self.status
+
+
+def hand_over(module, monkeypatch, status=0):
+    """Record what set_up hands to manage.py setup_project, which ends with
+    ``status``."""
+    commands = []
+
+    def popen(command, cwd):
+        commands.append(command)
+        return Finished(command, status)
+
+    monkeypatch.setattr(module.subprocess, "Popen", popen)
+    monkeypatch.setattr(module, "find_uv", lambda: None)
+    return commands
+
+
+@pytest.fixture
+def handed_over(bootstrap, monkeypatch):
+    return hand_over(bootstrap, monkeypatch)
+
+
+def test_the_environment_then_setup_project_with_what_is_left_and_next(
+    bootstrap, handed_over, tmp_path, monkeypatch
+):
+    python = tmp_path / ".venv" / "bin" / "python"
+    monkeypatch.setattr(
+        bootstrap, "build_environment", lambda project, uv: (python, "built")
+    )
+    steps = bootstrap.Steps(out=io.StringIO())
+    steps.fixes.append("cruft link <its git URL>")
+
+    assert bootstrap.set_up(tmp_path, None, steps) is True
+
+    (command,) = handed_over
+    assert command[:3] == [str(python), "manage.py", "setup_project"]
+    assert command[3 : len(bootstrap.SETUP) + 2] == list(bootstrap.SETUP[1:])
+    assert "--unfinished=cruft link <its git URL>" in command
+    assert "--next=source .venv/bin/activate" in command
+    assert "[ok] Build the environment" in steps.out.getvalue()
+
+
+def test_a_failed_environment_stops_with_every_command_that_finishes_the_job(
+    bootstrap, handed_over, tmp_path, monkeypatch
+):
+    """For a teammate's script or CI: status 1, and nothing that needs Django."""
 
     def build_environment(project, uv):
-        raise bootstrap.StepError("no network")
+        raise bootstrap.StepError("no network", bootstrap.install_commands())
 
     monkeypatch.setattr(bootstrap, "build_environment", build_environment)
     quiet = bootstrap.Steps(out=io.StringIO())
 
     assert bootstrap.set_up(tmp_path, None, quiet) is False
-    assert "no network" in quiet.out.getvalue()
+    report = quiet.out.getvalue()
+    assert "no network" in report
+    assert handed_over == []
+    lines = report.split("run these in it:")[1].split()
+    assert ".venv/bin/python" in lines
+    assert "--find-links" in lines
+    assert report.rstrip().endswith("--web-server=nginx")
+
+
+def test_a_failed_setup_project_makes_bootstrap_exit_1(
+    bootstrap, tmp_path, monkeypatch
+):
+    hand_over(bootstrap, monkeypatch, status=1)
+    monkeypatch.setattr(
+        bootstrap, "build_environment", lambda project, uv: (Path("py"), "built")
+    )
+
+    assert bootstrap.set_up(tmp_path, None, bootstrap.Steps(io.StringIO())) is False
+
+
+def test_ctrl_c_while_building_lists_the_install_and_the_set_up(
+    bootstrap, handed_over, tmp_path, monkeypatch
+):
+    def interrupted(project, uv):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bootstrap, "build_environment", interrupted)
+    quiet = bootstrap.Steps(out=io.StringIO())
+
+    assert bootstrap.set_up(tmp_path, None, quiet) is False
+    report = quiet.out.getvalue()
+    assert "Interrupted. The project is complete" in report
+    assert report.index("pip install") < report.index("manage.py setup_project")
+
+
+def test_ctrl_c_during_setup_project_lets_it_say_what_is_left(
+    bootstrap, tmp_path, monkeypatch
+):
+    """The terminal's Ctrl-C reaches both: bootstrap waits for setup_project,
+    which lists what is left, rather than kill it mid-sentence."""
+    waits = []
+
+    class Interrupted(Finished):
+        def wait(self):
+            waits.append(self.command)
+            if len(waits) == 1:
+                raise KeyboardInterrupt
+            return 1
+
+    monkeypatch.setattr(bootstrap, "find_uv", lambda: None)
+    monkeypatch.setattr(
+        bootstrap, "build_environment", lambda project, uv: (Path("py"), "built")
+    )
+    monkeypatch.setattr(
+        bootstrap.subprocess, "Popen", lambda command, cwd: Interrupted(command)
+    )
+    quiet = bootstrap.Steps(out=io.StringIO())
+
+    assert bootstrap.set_up(tmp_path, None, quiet) is False
+    assert len(waits) == 2
+    assert "Interrupted" not in quiet.out.getvalue()
 
 
 # --- as a teammate runs it ---------------------------------------------------------
@@ -759,8 +611,8 @@ def test_a_uv_project_is_locked_with_your_python_too(
         uv_bootstrap, "lock_dependencies", lambda project, uv: steps.append("lock")
     )
     monkeypatch.setattr(uv_bootstrap, "given_python", lambda python: (python, "yours"))
-    monkeypatch.setattr(uv_bootstrap, "run", lambda *arguments, **options: None)
-    (tmp_path / ".env.example").write_text("DJANGO_SECRET_KEY=\n")
+    hand_over(uv_bootstrap, monkeypatch)
+    monkeypatch.setattr(uv_bootstrap, "find_uv", lambda: "/bin/uv")
 
     uv_bootstrap.set_up(tmp_path, sys.executable, uv_bootstrap.Steps(out=io.StringIO()))
 

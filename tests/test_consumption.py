@@ -424,7 +424,7 @@ def test_a_replay_file_gives_its_answers(
     project = cookiecutter.cwd / "out" / "from_file"
     assert_whole(project, output)
     assert (project / "README.md").read_text().startswith("# From File\n")
-    assert not (project / "webserver").exists()
+    assert not (project / "deploy" / "web-server.sh").exists()
     assert not (cookiecutter.cwd / "out" / "replay_me").exists()
 
 
@@ -447,18 +447,14 @@ def test_no_input_takes_key_value_answers(cookiecutter, repository_root):
     assert pyproject["name"] == "shop_2"
     line = QUICK.removeprefix("django_version=")
     assert f"django>={line},<" in pyproject["dependencies"][0]
-    assert any(d.startswith("django-storages[s3]") for d in pyproject["dependencies"])
-    assert (project / "README.md").read_text().startswith("# Shop 2\n")
-    templates = project / "webserver" / "templates" / "webserver"
-    assert sorted(path.name for path in templates.iterdir()) == [
-        "apache-headers.inc",
-        "apache.conf",
+    sitefiles = [
+        d for d in pyproject["dependencies"] if d.startswith("django-sitefiles")
     ]
-    assert (project / "cloud_storage" / "s3.py").is_file()
-    for pruned in ("cloud_storage/gcs.py", "cloud_storage/azure.py"):
-        assert not (project / pruned).exists(), pruned
-    # Static files go to the bucket: no on-disk static storage.
-    assert not (project / "files" / "storage.py").exists()
+    assert sitefiles[0].startswith("django-sitefiles[images,s3]==")
+    assert (project / "README.md").read_text().startswith("# Shop 2\n")
+    assert "--web-server=apache" in (project / "bootstrap.py").read_text()
+    # Static files go to the bucket: the set-up collects none.
+    assert "--collectstatic" not in (project / "bootstrap.py").read_text()
     assert "DJANGO_STATIC_BUCKET" in (project / "bootstrap.py").read_text()
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
+from sitefiles.project_setup import write_env_file
 
 from container_runtime import (
     LIMITS,
@@ -46,7 +47,6 @@ from support import (
     PRIVATE_DOCUMENT,
     PRIVATE_TEXT,
     first_match,
-    import_bootstrap,
     pixels,
     skip_or_fail,
     tiny_png,
@@ -120,8 +120,8 @@ def images(request, bake, stand_in_base_image, built_tags, tmp_path_factory):
     answers = ANSWER_SETS[name]
     project = tmp_path_factory.mktemp(f"image-{name}") / "my_site"
     shutil.copytree(bake(**answers), project)
-    # The .env bootstrap.py writes, with a secret of this machine's in it.
-    import_bootstrap(project).write_env_file(project)
+    # The .env the set-up writes, with a secret of this machine's in it.
+    write_env_file(project / ".env", project / ".env.example", "DJANGO_SECRET_KEY")
     with (project / ".env").open("a") as env_file:
         env_file.write(f"# {BUILD_SECRET}\n")
     (project / "db.sqlite3").write_text(BUILD_SECRET)

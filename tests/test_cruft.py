@@ -6,11 +6,13 @@ one by `cruft create`, each committed and used; the template changed; then
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -38,10 +40,10 @@ MANAGE_PY_LINE = (
 )
 NEW_VARIABLE = "# DJANGO_NEW_SETTING=on"
 CONTRIBUTING = "# Contributing to {{ cookiecutter.project_name }}\n"
-# Changed or new in the template, but pruned for these answers (nginx, not
-# apache): a render for cruft must prune as generating does.
-APACHE_TEMPLATE = f"{PROJECT}/webserver/templates/webserver/apache.conf"
-NEW_APACHE_INCLUDE = "webserver/templates/webserver/apache-extra.inc"
+# Changed or new in the template, but pruned for these answers (media on disk,
+# not in a bucket): a render for cruft must prune as generating does.
+DIRECT_UPLOADS = f"{PROJECT}/uploads/direct.py"
+NEW_DIRECT_UPLOAD_SCRIPT = "uploads/static/uploads/next.js"
 
 
 def environment(root, **variables):
@@ -149,8 +151,8 @@ def change_template(template):
     manage.write_text("\n".join(lines) + "\n")
     append(project / ".env.example", NEW_VARIABLE)
     (project / "CONTRIBUTING.md").write_text(CONTRIBUTING)
-    append(template / APACHE_TEMPLATE, "# the next version")
-    (project / NEW_APACHE_INCLUDE).write_text("# Apache only\n")
+    append(template / DIRECT_UPLOADS, "# the next version")
+    (project / NEW_DIRECT_UPLOAD_SCRIPT).write_text("// media in a bucket only\n")
     return commit_all(template, "The template's next version")
 
 
@@ -307,9 +309,9 @@ def test_env_media_staticfiles_database_and_venv_are_never_touched(told):
 def test_options_you_did_not_choose_stay_out(told):
     project = told["project"]
 
-    assert not (project / "webserver/templates/webserver/apache.conf").exists()
-    assert not (project / NEW_APACHE_INCLUDE).exists()
-    assert not (project / "cloud_storage").exists()
+    assert not (project / "uploads" / "direct.py").exists()
+    assert not (project / NEW_DIRECT_UPLOAD_SCRIPT).exists()
+    assert not (project / "uploads" / "static").exists()
 
 
 def test_cruft_json_records_the_new_commit(story, told):
@@ -426,7 +428,8 @@ def test_a_project_of_the_old_pipeline_updates_and_its_static_root_serves(tmp_pa
     assert git(project, "diff", "--name-only", "--diff-filter=U") == ""
     assert not list(project.rglob("*.rej"))
     assert "<<<<<<<" not in git(project, "diff", "HEAD")
-    assert (project / "files" / "storage.py").is_file()
+    # The pipeline is django-sitefiles' now, from the wheel the update brought.
+    assert list((project / "vendor").glob("django_sitefiles-*.whl"))
     assert not (project / "config" / "static_storage.py").exists()
     assert not (project / "config" / "management").exists()
     assert (
@@ -442,3 +445,154 @@ def test_a_project_of_the_old_pipeline_updates_and_its_static_root_serves(tmp_pa
         assert (project / "staticfiles" / hashed_name).is_file(), hashed_name
     site = project / "staticfiles" / manifest["paths"]["css/site.css"]
     assert YOUR_STYLE in site.read_text()
+
+
+# --- A project from before django-sitefiles ----------------------------------
+
+# The last template commit whose projects carried the machinery themselves.
+BEFORE_THE_PACKAGE = "963c7a8"
+MIGRATE_BLOCK = re.compile(r"<!-- migrate -->\n```sh migrate\n(.*?)^```$", re.M | re.S)
+
+
+def test_a_project_from_before_the_package_moves_to_it_as_the_readme_says(tmp_path):
+    """Generated (and set up) at the last commit before the package, used, then
+    moved with the template README's commands, run as written: nothing of the
+    machinery is left in it, its database keeps its data, and its own tests
+    and the deployment checklist pass."""
+    (block,) = MIGRATE_BLOCK.findall((TEMPLATE_DIR / "README.md").read_text())
+    template = tmp_path / "template"
+    export_commit(BEFORE_THE_PACKAGE, template)
+    status, output, _ = run(
+        tmp_path,
+        *("cookiecutter", "template", "--no-input", "--output-dir", "out"),
+        cwd=tmp_path,
+        PWD=str(tmp_path),
+    )
+    assert status == 0, output
+    project = tmp_path / "out" / SLUG
+    assert (project / "files" / "storage.py").is_file()
+    commit_all(project, "Generated")
+    manage(
+        project,
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import User;"
+        " User.objects.create(username='kept')",
+    )
+    for path in template.iterdir():  # the next commit: the template as it is
+        if path.is_dir() and path.name != ".git":
+            shutil.rmtree(path)
+        elif path.is_file():
+            path.unlink()
+    export_template(template)
+
+    # cruft and python3 as the test environment has them, as an activated one does.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    moved = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block],
+        cwd=project,
+        env=environment(tmp_path, PATH=path),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+    assert moved.returncode == 0, moved.stdout[-8000:] + moved.stderr[-8000:]
+    assert " passed" in moved.stdout
+    for gone in ("files", "webserver", "cloud_storage", "uploads/images.py"):
+        assert not (project / gone).exists(), gone
+    migrations = sorted(p.name for p in (project / "uploads" / "migrations").glob("0*"))
+    assert migrations == ["0001_initial.py"]
+    assert list((project / "vendor").glob("django_sitefiles-*.whl"))
+    users = subprocess.run(
+        [".venv/bin/python", "manage.py", "shell", "--verbosity", "0", "-c"]
+        + ["from django.contrib.auth.models import User; print(*User.objects.all())"],
+        cwd=project,
+        env=environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert users.stdout.split() == ["kept"], users.stderr
+
+
+# --- A newer django-sitefiles -------------------------------------------------
+
+
+def release_next_package_version(template, version):
+    """What a release of the package does in the template: its version, the
+    answer that pins it, and its wheel in vendor/, rebuilt by vendor_wheel.py."""
+    init = template / "django-sitefiles" / "src" / "sitefiles" / "__init__.py"
+    init.write_text(
+        re.sub(r'__version__ = "[^"]+"', f'__version__ = "{version}"', init.read_text())
+    )
+    questions = template / "cookiecutter.json"
+    text = questions.read_text()
+    questions.write_text(
+        re.sub(r'("_sitefiles": \{"version": )"[^"]+"', rf'\1"{version}"', text)
+    )
+    built = subprocess.run(
+        [sys.executable, "vendor_wheel.py"],
+        cwd=template,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    return commit_all(template, f"django-sitefiles {version}")
+
+
+def test_cruft_update_brings_a_newer_package_version_pip_and_uv_install(tmp_path):
+    """A release of django-sitefiles reaches a project through cruft update: the
+    new wheel replaces the old one in vendor/, the pin follows, and pip
+    (--find-links vendor) and uv (its path source) both resolve to it."""
+    template = tmp_path / "template"
+    export_template(template)
+    status, output, _ = run(
+        tmp_path,
+        *("cookiecutter", "template", "--no-input", "--output-dir", "out"),
+        "package_manager=uv",
+        cwd=tmp_path,
+        PWD=str(tmp_path),
+        COOKIECUTTER_SKIP_SETUP="1",
+    )
+    assert status == 0, output
+    project = tmp_path / "out" / SLUG
+    commit_all(project, "Generated")
+    release_next_package_version(template, "99.0.1")
+
+    status, output, _ = run(
+        tmp_path, "cruft", "update", "--skip-apply-ask", cwd=project
+    )
+
+    assert status == 0, output
+    assert git(project, "diff", "--name-only", "--diff-filter=U") == ""
+    wheels = [path.name for path in (project / "vendor").iterdir()]
+    assert wheels == ["django_sitefiles-99.0.1-py3-none-any.whl"]
+    assert (
+        "django-sitefiles[images]==99.0.1" in (project / "pyproject.toml").read_text()
+    )
+    uv = [sys.executable, "-m", "uv"]
+    by_pip_rules = subprocess.run(
+        [*uv, "pip", "compile", "--quiet", "--no-sources", "--find-links", "vendor"]
+        + ["pyproject.toml"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert by_pip_rules.returncode == 0, by_pip_rules.stderr
+    assert "django-sitefiles==99.0.1" in by_pip_rules.stdout
+    locked = subprocess.run(
+        [*uv, "lock", "--quiet"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert locked.returncode == 0, locked.stderr
+    lock = (project / "uv.lock").read_text()
+    assert re.search(
+        r'name = "django-sitefiles"\nversion = "99\.0\.1"\nsource = \{ path = "vendor/',
+        lock,
+    ), lock

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from local_processes import free_port
-from support import TEMPLATE_DIR, commit_all, git, skip_or_fail, tiny_png
+from support import QUESTIONS, TEMPLATE_DIR, commit_all, git, skip_or_fail, tiny_png
 
 
 @pytest.fixture(scope="session")
@@ -97,8 +97,8 @@ def test_with_set_up_off_the_project_is_pruned_and_bootstrap_is_named(
         "python3",
         "bootstrap.py",
         "#",
-        ".env,",
         ".venv,",
+        ".env,",
         "static",
         "files,",
         "database",
@@ -192,7 +192,7 @@ def assert_installing_the_project_adds_only_its_dependencies(project, python):
     )
     assert installed.returncode == 0, installed.stdout + installed.stderr
     site_packages = next((project / ".venv" / "lib").glob("python3.*/site-packages"))
-    for package in ("config", "files", "uploads", "webserver"):
+    for package in ("config", "uploads"):
         assert not (site_packages / package).exists(), package
     assert git(project, "status", "--porcelain") == ""
 
@@ -215,6 +215,15 @@ def test_a_uv_project_gets_a_lock_and_a_venv_synced_from_it(bare_python, tmp_pat
     # .venv holds the versions uv.lock pins, and the lock matches pyproject.toml.
     lock = (project / "uv.lock").read_text()
     pinned = re.search(r'name = "django"\nversion = "([^"]+)"', lock).group(1)
+    # django-sitefiles at the template's version, from the wheel in vendor/.
+    sitefiles = re.search(
+        r'name = "django-sitefiles"\nversion = "([^"]+)"\nsource = \{ path = "([^"]+)"',
+        lock,
+    )
+    assert sitefiles, lock
+    assert sitefiles[1] == QUESTIONS["_sitefiles"]["version"]
+    assert (project / sitefiles[2]).is_file()
+    assert sitefiles[2].startswith("vendor/")
     venv_python = project / ".venv" / "bin" / "python"
     installed = subprocess.run(
         [str(venv_python), "-c", "import django; print(django.__version__)"],
@@ -248,7 +257,7 @@ def test_a_uv_project_without_network_says_to_lock_and_sync(bare_python, tmp_pat
     assert "  uv sync    # writes uv.lock" in fixes
     project = tmp_path / "out" / "my_site"
     assert not (project / "uv.lock").exists()
-    assert (project / ".env").is_file()
+    assert "manage.py setup_project" in fixes  # .env and the rest, in it
 
 
 def project_files(project):
@@ -310,23 +319,20 @@ def test_no_network_keeps_the_project_and_prints_the_commands_to_run(
         "Not everything finished. The project is complete; run these in it:" in output
     )
     for command in (
-        '.venv/bin/python -m pip install -e ".[dev]"',
-        ".venv/bin/python manage.py collectstatic --noinput",
-        ".venv/bin/python manage.py migrate --noinput",
-        ".venv/bin/python manage.py webserver_config",
+        '.venv/bin/python -m pip install -e ".[dev]" --find-links vendor',
+        ".venv/bin/python manage.py setup_project"
+        " --production-settings=config.settings.production --collectstatic"
+        " --web-server=nginx",
     ):
         assert command in output
-    # Every file a generation with set-up off makes, and the set-up that
-    # needs no network: directories and .env.
+    # Every file a generation with set-up off makes, and no more: the rest of
+    # the set-up (directories, .env) runs in the environment that failed.
     reference, reference_output = generate(
         bare_python, tmp_path / "reference", COOKIECUTTER_SKIP_SETUP="1"
     )
     assert reference.returncode == 0, reference_output
     project = tmp_path / "out" / "my_site"
-    made_offline = ["media", "media/.gitkeep", "staticfiles", "staticfiles/.gitkeep"]
-    assert project_files(project) == sorted(
-        [*project_files(tmp_path / "reference" / "my_site"), ".env", *made_offline]
-    )
+    assert project_files(project) == project_files(tmp_path / "reference" / "my_site")
 
 
 # --- Ctrl-C --------------------------------------------------------------------
@@ -353,7 +359,7 @@ def test_ctrl_c_during_set_up_keeps_the_project_and_prints_how_to_finish(tmp_pat
     seen = []
     for line in generating.stdout:
         seen.append(line)
-        if "Build the environment" in line or "Use your Python" in line:
+        if "[ok] Write .env" in line:  # setup_project's; collectstatic is next
             os.killpg(generating.pid, signal.SIGINT)
             break
     seen += generating.stdout.readlines()  # until the hook, too, has finished
@@ -459,7 +465,7 @@ USER_DIRECTORIES = (
     "uploads",
     "config",
     "deploy",
-    "webserver/templates/webserver",
+    "vendor",
     "notes/drafts",
 )
 EDITABLE = {
@@ -501,8 +507,8 @@ IN_USE = settings(
 
 def use(project, files, edits, deleted):
     """What a person does with a project: always their .env, uploads, rows in the
-    database, a .venv, the real web server config (README.md, Deploy) and an
-    include beside the chosen server's; then the files, edits and deletions drawn."""
+    database, a .venv, the real web server config (README.md, Deploy) and a
+    stylesheet of their own; then the files, edits and deletions drawn."""
     with (project / ".env").open("a") as env:
         env.write("# mine\nDJANGO_ALLOWED_HOSTS=localhost,my-site.test\n")
     avatar = project / "media" / "avatars" / "2026" / "me.png"
@@ -516,8 +522,7 @@ def use(project, files, edits, deleted):
     (project / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
     config = project / "deploy" / "nginx.conf"
     config.write_text(config.read_text().replace("example.com", "my-site.test"))
-    include = project / "webserver" / "templates" / "webserver" / "security.inc"
-    include.write_text("add_header X-Mine yes;\n")
+    (project / "static" / "css" / "mine.css").write_text(".mine { color: red; }\n")
     for (directory, name), (content, mode) in files.items():
         path = project / directory / name
         if path.is_dir():

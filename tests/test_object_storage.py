@@ -292,7 +292,7 @@ import sys
 import django
 django.setup()
 from django.core.files.base import ContentFile
-from cloud_storage.publish import bucket_storage
+from sitefiles.cloud.publish import bucket_storage
 with open(sys.argv[1], "rb") as font:
     bucket_storage().save("fonts/probe.ttf", ContentFile(font.read()))
 """
@@ -688,14 +688,14 @@ def test_saving_a_taken_name_keeps_both_files(deployed):
     assert contents == "one two"
 
 
-# The publisher (cloud_storage/publish.py) run on its own, on a STATIC_ROOT the
+# The publisher (sitefiles.cloud.publish) run on its own, on a STATIC_ROOT the
 # test writes, into a bucket of the test's own.
 PUBLISH = """
 import json
 import django
 django.setup()
 from django.conf import settings
-from cloud_storage.publish import bucket_storage, publish
+from sitefiles.cloud.publish import bucket_storage, publish
 published = publish(settings.STATIC_ROOT, bucket_storage())
 print(json.dumps(published.uploaded))
 """

@@ -27,133 +27,51 @@ def hook(load_hook, answers):
 def prunable(tmp_path):
     """The optional parts of a generated project, as files to prune."""
     (tmp_path / "uploads" / "migrations").mkdir(parents=True)
-    templates = tmp_path / "webserver" / "templates" / "webserver"
-    templates.mkdir(parents=True)
-    for name in (
-        "apache-headers.inc",
-        "apache.conf",
-        "nginx-headers.inc",
-        "nginx.conf",
-    ):
-        (templates / name).write_text("")
-    (tmp_path / "cloud_storage" / "management" / "commands").mkdir(parents=True)
-    for name in (*CLOUD_STORAGE_FILES, *STATIC_ON_DISK_FILES, *APP_TESTS):
+    (tmp_path / "uploads" / "static" / "uploads").mkdir(parents=True)
+    for name in (*BUCKET_FILES, *MEDIA_IN_A_BUCKET, *APP_TESTS, *WEB_SERVER_FILES):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("")
+    (tmp_path / VENDORED).parent.mkdir()
+    (tmp_path / VENDORED).write_bytes(b"PK")
     return tmp_path
 
 
-APP_TESTS = ("tests/test_uploads.py", "tests/test_webserver.py")
-CLOUD_STORAGE_FILES = (
-    "cloud_storage/__init__.py",
-    "cloud_storage/apps.py",
-    "cloud_storage/azure.py",
-    "cloud_storage/checks.py",
-    "cloud_storage/cors.py",
-    "cloud_storage/direct_uploads.py",
-    "cloud_storage/gcs.py",
-    "cloud_storage/management/commands/bucket_cors.py",
-    "cloud_storage/management/commands/collectstatic.py",
-    "cloud_storage/publish.py",
-    "cloud_storage/s3.py",
-    "tests/test_bucket_cors.py",
-    "tests/test_cloud_checks.py",
-    "tests/test_cloud_media.py",
-    "tests/test_cloud_settings.py",
-    "tests/test_cloud_static.py",
-    "tests/test_direct_uploads.py",
+APP_TESTS = ("tests/test_uploads.py", "tests/test_documents.py")
+WEB_SERVER_FILES = ("deploy/web-server.sh",)
+# Either kind of file in a bucket: the settings of buckets, tested.
+BUCKET_FILES = ("tests/test_cloud_settings.py",)
+# Media files in a bucket: the example's direct uploads.
+MEDIA_IN_A_BUCKET = (
+    "uploads/direct.py",
+    "uploads/templates/uploads/direct_upload.html",
+    "uploads/test_direct.py",
 )
-STATIC_ON_DISK_FILES = (
-    "files/build.py",
-    "files/compression.py",
-    "files/run.py",
-    "files/storage.py",
-    "files/writing.py",
-    "tests/static_sources.py",
-    "tests/test_static_serving.py",
-    "tests/test_static_storage.py",
-)
-SHARED_CLOUD_FILES = [
-    "cloud_storage/__init__.py",
-    "cloud_storage/apps.py",
-    "cloud_storage/checks.py",
-    "cloud_storage/cors.py",
-    "cloud_storage/management",
-    "cloud_storage/management/commands/bucket_cors.py",
-    "tests/test_bucket_cors.py",
-    "tests/test_cloud_checks.py",
-    "tests/test_cloud_settings.py",
-]
-# Static files in a bucket: collectstatic uploads them.
-PUBLISHING = [
-    "cloud_storage/management/commands/collectstatic.py",
-    "cloud_storage/publish.py",
-    "tests/test_cloud_static.py",
-]
-# Media files in a bucket: direct uploads.
-MEDIA_IN_A_BUCKET = [
-    "cloud_storage/direct_uploads.py",
-    "tests/test_cloud_media.py",
-    "tests/test_direct_uploads.py",
-]
+VENDORED = "vendor/django_sitefiles-0.1.0-py3-none-any.whl"
 
 
-def cloud_storage_files(project):
-    """What is left of the cloud storage files, the tests included."""
-    paths = [project / name for name in CLOUD_STORAGE_FILES]
-    paths.append(project / "cloud_storage" / "management")
-    return sorted(
-        path.relative_to(project).as_posix() for path in paths if path.exists()
-    )
+def bucket_files(project):
+    paths = [*BUCKET_FILES, *MEDIA_IN_A_BUCKET, "uploads/static"]
+    return sorted(name for name in paths if (project / name).exists())
 
 
 @pytest.mark.parametrize(
     ("static", "media", "kept"),
     [
         ("whitenoise", "local", []),
-        (
-            "s3",
-            "s3",
-            [
-                *SHARED_CLOUD_FILES,
-                *PUBLISHING,
-                *MEDIA_IN_A_BUCKET,
-                "cloud_storage/s3.py",
-            ],
-        ),
-        (
-            "gcs",
-            "azure",
-            [*SHARED_CLOUD_FILES, *PUBLISHING, *MEDIA_IN_A_BUCKET]
-            + ["cloud_storage/azure.py", "cloud_storage/gcs.py"],
-        ),
-        (
-            "whitenoise",
-            "azure",
-            [*SHARED_CLOUD_FILES, *MEDIA_IN_A_BUCKET, "cloud_storage/azure.py"],
-        ),
-        ("s3", "local", [*SHARED_CLOUD_FILES, *PUBLISHING, "cloud_storage/s3.py"]),
+        ("web_server", "local", []),
+        ("s3", "s3", [*BUCKET_FILES, *MEDIA_IN_A_BUCKET, "uploads/static"]),
+        ("gcs", "local", [*BUCKET_FILES]),
+        ("whitenoise", "azure", [*BUCKET_FILES, *MEDIA_IN_A_BUCKET, "uploads/static"]),
     ],
 )
-def test_prune_keeps_cloud_storage_for_the_chosen_buckets(
+def test_prune_keeps_the_bucket_files_for_the_chosen_buckets(
     hook, answers, prunable, static, media, kept
 ):
     answers = {**answers, "static_storage": static, "media_storage": media}
 
     hook.prune(prunable, answers)
 
-    assert cloud_storage_files(prunable) == sorted(kept)
-
-
-@pytest.mark.parametrize("static", ["whitenoise", "web_server", "s3", "gcs", "azure"])
-def test_prune_keeps_the_compressing_static_storage_only_for_static_on_disk(
-    hook, answers, prunable, static
-):
-    hook.prune(prunable, {**answers, "static_storage": static})
-
-    on_disk = static in ("whitenoise", "web_server")
-    for name in STATIC_ON_DISK_FILES:
-        assert (prunable / name).exists() == on_disk, name
+    assert bucket_files(prunable) == sorted(kept)
 
 
 @pytest.mark.parametrize("chosen", [True, False])
@@ -164,25 +82,13 @@ def test_prune_removes_the_upload_app_unless_chosen(hook, answers, prunable, cho
     assert (prunable / "tests" / "test_uploads.py").exists() == chosen
 
 
-@pytest.mark.parametrize("server", ["nginx", "apache"])
-def test_prune_keeps_only_the_chosen_web_server(hook, answers, prunable, server):
+@pytest.mark.parametrize("server", ["nginx", "apache", "none"])
+def test_prune_keeps_the_web_server_image_s_entry_point_with_a_server(
+    hook, answers, prunable, server
+):
     hook.prune(prunable, {**answers, "web_server": server})
 
-    templates = prunable / "webserver" / "templates" / "webserver"
-    kept = sorted(path.name for path in templates.iterdir())
-    assert kept == [f"{server}-headers.inc", f"{server}.conf"]
-
-
-def test_prune_keeps_your_files_beside_the_chosen_servers_templates(
-    hook, answers, prunable
-):
-    templates = prunable / "webserver" / "templates" / "webserver"
-    (templates / "security.inc").write_text("add_header X-Mine yes;\n")
-
-    hook.prune(prunable, {**answers, "web_server": "nginx"})
-
-    kept = sorted(path.name for path in templates.iterdir())
-    assert kept == ["nginx-headers.inc", "nginx.conf", "security.inc"]
+    assert (prunable / "deploy" / "web-server.sh").exists() == (server != "none")
 
 
 def test_pruning_twice_changes_nothing_more(hook, answers, prunable):
@@ -194,11 +100,15 @@ def test_pruning_twice_changes_nothing_more(hook, answers, prunable):
     assert sorted(prunable.rglob("*")) == before
 
 
-def test_prune_removes_the_web_server_app_when_none_is_chosen(hook, answers, prunable):
-    hook.prune(prunable, {**answers, "web_server": "none"})
+def test_the_vendored_wheel_stays_until_the_package_comes_from_the_index(
+    hook, answers, prunable
+):
+    hook.prune(prunable, answers)
+    assert (prunable / VENDORED).is_file()
 
-    assert not (prunable / "webserver").exists()
-    assert not (prunable / "tests" / "test_webserver.py").exists()
+    index = {**answers, "_sitefiles": {**answers["_sitefiles"], "source": "index"}}
+    assert "vendor" in hook.prune(prunable, index)
+    assert not (prunable / "vendor").exists()
 
 
 # --- set-up -------------------------------------------------------------------
@@ -338,9 +248,9 @@ def test_cruft_gets_the_pruned_files_only(
     output = capsys.readouterr().out
     assert "for cruft: the options you did not choose are removed" in output
     assert "python3 bootstrap.py sets a project up" in output
-    assert not (project / "webserver/templates/webserver/apache.conf").exists()
-    assert (project / "webserver/templates/webserver/nginx.conf").exists()
-    assert not (project / "cloud_storage").exists()
+    assert (project / "deploy" / "web-server.sh").exists()
+    assert not (project / "uploads" / "direct.py").exists()
+    assert (project / VENDORED).exists()
     for name in (".env", ".cruft.json", ".venv", "db.sqlite3"):
         assert not (project / name).exists(), name
     assert calls == []

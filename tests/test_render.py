@@ -9,11 +9,12 @@ import subprocess
 import sys
 import tomllib
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 import yaml
 
-from support import ANSWER_SETS, SECRET, import_bootstrap
+from support import ANSWER_SETS, QUESTIONS, SECRET, TEMPLATE_DIR, import_bootstrap
 
 COMBINATIONS = [pytest.param(answers, id=name) for name, answers in ANSWER_SETS.items()]
 TEXT_SUFFIXES = {
@@ -107,35 +108,61 @@ def test_upload_example_is_pruned_unless_chosen(project, answers):
         assert mentions == []
 
 
-def test_cloud_storage_follows_the_storage_choices(project, answers):
+def test_django_sitefiles_is_pinned_with_the_extras_the_answers_need(project, answers):
+    """One dependency carries the machinery, at the exact version the template
+    vendors: an extra per bucket provider, images for the upload example."""
     chosen = {
         answers.get("static_storage", "whitenoise"),
         answers.get("media_storage", "local"),
-    } - {"whitenoise", "web_server", "local"}
-    pyproject = (project / "pyproject.toml").read_text()
-    mentions = [
-        path.relative_to(project)
-        for path in generated_files(project)
-        if path.suffix in {".py", ".toml"} and "cloud_storage" in path.read_text()
+    } & set(BUCKETS)
+    dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"][
+        "dependencies"
     ]
-    if not chosen:
-        assert not (project / "cloud_storage").exists()
-        assert "django-storages" not in pyproject
-        assert mentions == []
-        return
-    extras = {"s3": "s3", "gcs": "google", "azure": "azure"}
-    dependencies = tomllib.loads(pyproject)["project"]["dependencies"]
-    storages = [d for d in dependencies if d.startswith("django-storages[")]
-    assert {re.search(r"\[(\w+)\]", d).group(1) for d in storages} == {
-        extras[name] for name in chosen
-    }
-    assert len(storages) == len(set(storages))
+    pinned = [d for d in dependencies if d.startswith("django-sitefiles")]
+    assert len(pinned) == 1
+    match = re.fullmatch(r"django-sitefiles(?:\[([\w,]+)\])?==([\d.]+)", pinned[0])
+    assert match, pinned
+    extras = set(match[1].split(",")) if match[1] else set()
+    expected = chosen | ({"images"} if answers["use_upload_example"] else set())
+    assert extras == expected
+    assert match[2] == QUESTIONS["_sitefiles"]["version"]
+    assert not any(
+        d.startswith(("django-storages", "whitenoise")) for d in dependencies
+    )
     media_s3 = answers.get("media_storage") == "s3"
     assert ("cryptography>=44" in dependencies) == media_s3  # CloudFront signing
-    modules = {path.stem for path in (project / "cloud_storage").glob("*.py")}
-    assert modules & set(extras) == chosen
-    static_in_bucket = answers.get("static_storage") in extras
-    assert (project / "cloud_storage" / "publish.py").exists() == static_in_bucket
+    wheel = project / "vendor" / f"django_sitefiles-{match[2]}-py3-none-any.whl"
+    assert wheel.is_file()
+
+
+def test_projects_carry_none_of_the_package_s_modules(project):
+    """The machinery is django-sitefiles': no copy of its apps in the project."""
+    for name in ("files", "cloud_storage", "webserver"):
+        assert not (project / name).exists(), name
+    package = TEMPLATE_DIR / "django-sitefiles" / "src" / "sitefiles"
+    ours = {path.read_bytes() for path in package.rglob("*.py") if path.stat().st_size}
+    for path in generated_files(project):
+        if path.suffix == ".py":
+            assert path.read_bytes() not in ours, path
+
+
+def test_every_dotted_path_into_the_package_names_something_it_has(project):
+    """Settings and code name the package's classes by string: each one exists."""
+    package = TEMPLATE_DIR / "django-sitefiles" / "src"
+    for path in generated_files(project):
+        if path.suffix != ".py":
+            continue
+        for dotted in re.findall(r"[\"'](sitefiles(?:\.\w+)+)[\"']", path.read_text()):
+            if re.fullmatch(r"sitefiles\.[EW]\d{3}", dotted):
+                continue  # a check's id, as tests and SILENCED_SYSTEM_CHECKS name it
+            module, _, name = dotted.rpartition(".")
+            source = package / Path(*module.split("."))
+            text = (
+                source.with_suffix(".py")
+                if source.with_suffix(".py").exists()
+                else source / "__init__.py"
+            ).read_text()
+            assert re.search(rf"^(class|def) {name}\b|^{name} = ", text, re.M), dotted
 
 
 def test_pyproject_pins_the_chosen_django_line(project, answers):
@@ -167,22 +194,21 @@ def test_dependencies_and_commands_follow_the_package_manager(project, answers):
         assert "dependency-groups" not in pyproject
         extras = pyproject["project"]["optional-dependencies"]
         assert "pytest-django>=4.9" in extras["dev"]
-        assert 'python -m pip install -e ".[dev]"' in steps
+        assert 'python -m pip install -e ".[dev]" --find-links vendor' in steps
         assert all(step.startswith("python manage.py") for step in manage)
         assert "uv run" not in readme + workflow
         assert "uv.lock" not in workflow
 
 
-def test_directories_exist_and_are_kept_or_ignored_in_git(project, tmp_path):
-    """static/ in the template; media/ and staticfiles/ from bootstrap.py; none
-    of the data in git or in an image's build context (private-media/ included)."""
+def test_directories_exist_and_are_kept_or_ignored_in_git(project):
+    """static/ in the template; media/ and staticfiles/ from the set-up, kept in
+    git by a .gitkeep; none of the data in git or in an image's build context
+    (private-media/ included)."""
     assert (project / "static").is_dir()
-    import_bootstrap(project).make_directories(tmp_path)
-    assert (tmp_path / "media" / ".gitkeep").is_file()
-    assert (tmp_path / "staticfiles" / ".gitkeep").is_file()
     ignored = (project / ".gitignore").read_text().splitlines()
     for pattern in (".env", "media/*", "private-media/", "staticfiles/*", ".venv/"):
         assert pattern in ignored
+    assert {"!media/.gitkeep", "!staticfiles/.gitkeep"} <= set(ignored)
     docker_ignored = (project / ".dockerignore").read_text().splitlines()
     for pattern in (".env", "media/", "private-media/", "staticfiles/", ".venv/"):
         assert pattern in docker_ignored
@@ -221,16 +247,17 @@ def test_the_front_end_follows_the_choice(project, answers):
 
 @pytest.mark.boot
 def test_env_file_has_a_fresh_secret_that_reads_back_unchanged(project, tmp_path):
-    """bootstrap.py's .env, from this project's .env.example, as django-environ
+    """The set-up's .env, from this project's .env.example, as django-environ
     reads it."""
     import environ
+    from sitefiles.project_setup import write_env_file
 
-    bootstrap = import_bootstrap(project)
     secrets = []
     for name in ("first", "second"):
         (tmp_path / name).mkdir()
         shutil.copy(project / ".env.example", tmp_path / name)
-        bootstrap.write_env_file(tmp_path / name)
+        example = tmp_path / name / ".env.example"
+        write_env_file(example.with_name(".env"), example, "DJANGO_SECRET_KEY")
         values = {}
         for line in (tmp_path / name / ".env").read_text().splitlines():
             if line and not line.startswith("#"):
@@ -269,17 +296,12 @@ def test_web_server_files_follow_the_choice(project, answers):
     slug = project.name
     for unit in (f"{slug}.socket", f"{slug}.service"):
         assert (deploy / "systemd" / unit).is_file()
+    setup = import_bootstrap(project).SETUP
     if server == "none":
-        assert not (project / "webserver").exists()
         assert list(deploy.glob("*.conf")) == []
-        for name in ("config/settings/base.py", "pyproject.toml"):
-            assert "webserver" not in (project / name).read_text()
+        assert not any(part.startswith("--web-server") for part in setup)
         return
-    templates = project / "webserver" / "templates" / "webserver"
-    assert sorted(path.name for path in templates.iterdir()) == [
-        f"{server}-headers.inc",
-        f"{server}.conf",
-    ]
+    assert f"--web-server={server}" in setup
 
 
 def test_compose_runs_the_dockerfile_s_targets_with_declared_volumes(project, answers):
@@ -340,11 +362,24 @@ def test_the_web_server_config_bootstrap_writes_serves_what_is_on_disk(
 
 
 def web_server_config(project, output):
-    """What bootstrap.py writes to deploy/, run with its own command and
-    stand-ins, into ``output``."""
-    bootstrap = import_bootstrap(project)
-    arguments = [*bootstrap.WEB_SERVER_CONFIG[:-1], f"--output={output}"]
-    environment = bootstrap.production_environment(
+    """What the set-up writes to deploy/ (bootstrap.py's arguments to
+    setup_project: its stand-ins, its server), into ``output``."""
+    from sitefiles.project_setup import Project, web_server_arguments
+
+    setup = import_bootstrap(project).SETUP
+    server = next(p for p in setup if p.startswith("--web-server=")).split("=")[1]
+    stand_ins = dict(
+        part.removeprefix("--stand-in=").split("=", 1)
+        for part in setup
+        if part.startswith("--stand-in=")
+    )
+    site = Project(
+        root=project,
+        production_settings="config.settings.production",
+        stand_ins=stand_ins,
+    )
+    arguments = web_server_arguments(site, server, f"/srv/{project.name}", output)
+    environment = site.production_environment(
         {
             **os.environ,
             "DJANGO_ENV_FILE": os.devnull,

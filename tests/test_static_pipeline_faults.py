@@ -1,6 +1,7 @@
-"""The static pipeline as an operator meets it: collectstatic killed at many
-moments while gunicorn + WhiteNoise and nginx serve the site, and collectstatic
-on overlayfs, the file system of container builds."""
+"""The static pipeline as an operator meets it in a generated project:
+collectstatic killed at many moments while gunicorn + WhiteNoise and nginx
+serve the site. (django-sitefiles' suite proves the pipeline itself: kills at
+each phase, overlayfs, incremental runs equal to cold ones.)"""
 
 import json
 import os
@@ -16,13 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from support import (
-    HTTPS_PROXY,
-    Booted,
-    commit_all,
-    git,
-    skip_or_fail,
-)
+from support import HTTPS_PROXY, Booted
 from web_stack import Stack
 
 ANSWERS = {
@@ -166,41 +161,3 @@ def test_killed_runs_never_break_a_link_and_the_next_run_finishes(
     assert "static files copied" in finished.stdout
     assert collectstatic_processes(project) == []
     assert list(stack.static_root.rglob("*.partial")) == []
-
-
-@pytest.mark.boot
-def test_collectstatic_runs_on_overlayfs(bake, project_python, tmp_path):
-    """The lower layer is the project as committed, as in an image build; with
-    the kernel's default redirect_dir=off, renaming a directory of the lower
-    layer fails (EXDEV), so a pipeline that swaps directories cannot work."""
-    if os.geteuid() != 0:
-        skip_or_fail("mounting overlayfs needs root")
-    committed = editable_copy(bake, tmp_path)
-    commit_all(committed, "The project as committed")
-    layers = {name: tmp_path / name for name in ("lower", "upper", "work", "merged")}
-    git(tmp_path, "clone", "--quiet", committed, layers["lower"])
-    for name in ("upper", "work", "merged"):
-        layers[name].mkdir()
-    options = "lowerdir={lower},upperdir={upper},workdir={work}".format(**layers)
-    mounted = subprocess.run(
-        ["mount", "-t", "overlay", "overlay", "-o", options, layers["merged"]],
-        capture_output=True,
-        text=True,
-    )
-    if mounted.returncode != 0:
-        skip_or_fail(f"overlayfs cannot be mounted here: {mounted.stderr.strip()}")
-    project = layers["merged"]
-    try:
-        with pytest.raises(OSError, match="Invalid cross-device link"):
-            (project / "static").rename(project / "static.moved")
-        booted = Booted("overlay", ANSWERS, project, project_python("5.2"))
-
-        booted.manage("collectstatic", "--noinput", settings="production")
-        edit(project, 0)
-        booted.manage("collectstatic", "--noinput", settings="production")
-
-        manifest = (project / "staticfiles" / "staticfiles.json").read_text()
-        hashed = re.search(r'"css/site.css": "([^"]+)"', manifest).group(1)
-        assert "/* edit 0 */" in (project / "staticfiles" / hashed).read_text()
-    finally:
-        subprocess.run(["umount", layers["merged"]], check=True)

@@ -14,7 +14,6 @@ STORAGE_COMBINATIONS = [pytest.param(name, id=name) for name in STORAGE_SETS]
 SAME_FOR_EVERY_PAIR = (
     "tests/test_documents.py",
     "tests/test_healthcheck.py",
-    "tests/test_private_media.py",
     "tests/test_upload_images.py",
     "tests/test_uploads.py",
 )

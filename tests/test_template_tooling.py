@@ -56,4 +56,9 @@ def test_pre_commit_hooks_pass_on_the_committed_template(tmp_path):
         for line in result.stdout.splitlines()
         if line.endswith("Passed")
     }
-    assert passed == {"ruff check", "ruff format", "cookiecutter.json is JSON"}
+    assert passed == {
+        "ruff check",
+        "ruff format",
+        "cookiecutter.json is JSON",
+        "generated projects' django-sitefiles wheel is built from django-sitefiles/",
+    }

@@ -478,7 +478,17 @@ def test_the_home_page_and_an_upload_work_in_a_browser_through_nginx(stacks):
     picture.write_bytes(tiny_png(96))
     with chromium() as browser:
         page = browser.new_context(ignore_https_errors=True).new_page()
+        failed = []  # any 4xx or 5xx the browser meets, a favicon.ico included
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400
+                and failed.append(f"{response.status} {response.url}")
+            ),
+        )
         page.goto(stack.base + "/")
+        icon_url = page.eval_on_selector("link[rel=icon]", "link => link.href")
+        icon_status = page.request.get(icon_url).status
         heading_color = page.eval_on_selector(
             "h1", "element => getComputedStyle(element).color"
         )
@@ -503,6 +513,9 @@ def test_the_home_page_and_an_upload_work_in_a_browser_through_nginx(stacks):
         image_width = image.evaluate("image => image.naturalWidth")
         page.screenshot(path=str(screenshot), full_page=True)
 
+    assert failed == []
+    assert "/static/images/favicon." in icon_url  # hashed: cached for good
+    assert icon_status == 200
     assert heading_color == "rgb(11, 110, 79)"  # site.css was applied
     assert script_ran  # site.js ran
     # frontend/app.js (esbuild's bundle) ran; frontend/app.css (Tailwind) styles.

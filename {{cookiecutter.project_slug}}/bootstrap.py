@@ -2,45 +2,48 @@
 {%- set buckets = not on_disk or cookiecutter.media_storage != "local" -%}
 {%- set production = on_disk or cookiecutter.web_server != "none" -%}
 {%- set frontend = cookiecutter.frontend != "none" -%}
+{%- set vendored = cookiecutter._sitefiles.source == "vendor" -%}
 """Set this project up on a machine: right after ``git clone``, or again at any time.
 
     python3 bootstrap.py
 
-Each step keeps what is already there, so running it again is safe:
+It builds the environment:
 
-{%- if frontend %}
+{% if cookiecutter.package_manager == "uv" -%}
+- uv.lock, if there is none, then .venv synced with it (uv sync --locked);
+{%- else -%}
+- .venv, with the project installed by pip (through uv when it is on PATH);
+{%- endif %}
+
+then runs ``manage.py setup_project`` (django-sitefiles) with it, which makes
+
+{% if frontend -%}
 - media/, staticfiles/ and frontend/dist/, each kept in git by an empty .gitkeep;
-{%- else %}
+{%- else -%}
 - media/ and staticfiles/, each kept in git by an empty .gitkeep;
 {%- endif %}
 - .env from .env.example, with a fresh secret key;
-{%- if cookiecutter.package_manager == "uv" %}
-- uv.lock, if there is none, then .venv synced with it (uv sync --locked);
-{%- else %}
-- .venv, with the project installed by pip (through uv when it is on PATH);
-{%- endif %}
 {%- if frontend %}
 - frontend/dist/ from frontend/src/ (npm ci, npm run build), if npm is here;
 {%- endif %}
 {%- if on_disk %}
-- collectstatic with production's storage;
+- staticfiles/ with production's storage (collectstatic);
 {%- endif %}
-- migrate, for the local SQLite database;
+- the local SQLite database (migrate);
 {%- if cookiecutter.web_server != "none" %}
 - deploy/{{ cookiecutter.web_server }}.conf from the settings (manage.py webserver_config).
 {%- endif %}
 
-It needs the standard library only: it runs before any environment exists. Each
-step prints its timing; one that fails says why, the others still run, and the
-end lists the commands that finish the job. ``--python PATH`` uses an
-interpreter of yours that has the project's dependencies instead of .venv.
+Each step keeps what is already there, so running it again is safe; it prints
+its timing, one that fails says why, and the end lists the commands that
+finish the job. It needs the standard library only: it runs before any
+environment exists. ``--python PATH`` uses an interpreter of yours that has the
+project's dependencies instead of .venv.
 """
 
 import argparse
 import os
 import re
-import secrets
-import shlex
 import shutil
 import subprocess
 import sys
@@ -49,55 +52,53 @@ from pathlib import Path
 
 PYTHON_FLOOR = "{{ cookiecutter._django_lines[cookiecutter.django_version].python_floor }}"
 VENV = ".venv"
-{%- if frontend %}
-DIRECTORIES = ("media", "staticfiles", "frontend/dist")
-# The front end's packages as package-lock.json pins them, then its build.
-NPM_COMMANDS = (("ci", "--no-audit", "--no-fund"), ("run", "build"))
-{%- else %}
-DIRECTORIES = ("media", "staticfiles")
-{%- endif %}
 {%- if cookiecutter.package_manager == "uv" %}
 UV_INSTALL = "pipx install uv    # or see https://docs.astral.sh/uv/"
 {%- else %}
 INSTALL_TARGET = ".[dev]"
+{%- if vendored %}
+# django-sitefiles is not on PyPI yet: pip finds its wheel in vendor/.
+FIND_LINKS = "vendor"
+{%- endif %}
 {%- endif %}
 COMMAND_TIMEOUT = 900  # seconds; a dependency install on a slow network
+# What the project's environment runs next: the steps that need Django.
+{%- if production or frontend %}
+SETUP = (
+    "setup_project",
 {%- if production %}
-PRODUCTION = "--settings=config.settings.production"
+    "--production-settings=config.settings.production",
 {%- endif %}
-{%- if on_disk %}
-COLLECTSTATIC = ("collectstatic", "--noinput", PRODUCTION)
-{%- endif %}
-MIGRATE = ("migrate", "--noinput", "--settings=config.settings.local")
 {%- if production and buckets %}
-# Production settings require bucket names; what runs here with them does not
-# depend on their values (files on disk, the web server config), so these stand
-# in for the ones a server sets.
-STAND_INS = {
+    # Production settings require bucket names; what runs here with them does
+    # not depend on their values (files on disk, the web server config).
 {%- if not on_disk %}
-    "DJANGO_STATIC_BUCKET": "static-bucket",
+    "--stand-in=DJANGO_STATIC_BUCKET=static-bucket",
 {%- endif %}
 {%- if cookiecutter.media_storage != "local" %}
-    "DJANGO_MEDIA_BUCKET": "media-bucket",
+    "--stand-in=DJANGO_MEDIA_BUCKET=media-bucket",
 {%- endif %}
 {%- if "azure" in [cookiecutter.static_storage, cookiecutter.media_storage] %}
-    "DJANGO_AZURE_CONNECTION_STRING": "AccountName=stand-in;AccountKey=c3RhbmQtaW4=",
+    (
+        "--stand-in=DJANGO_AZURE_CONNECTION_STRING="
+        "AccountName=stand-in;AccountKey=c3RhbmQtaW4="
+    ),
 {%- endif %}
-}
-{%- elif production %}
-STAND_INS = {}  # production settings need nothing from a server to load
+{%- endif %}
+{%- if frontend %}
+    "--npm",
+{%- endif %}
+{%- if on_disk %}
+    "--collectstatic",
 {%- endif %}
 {%- if cookiecutter.web_server != "none" %}
-# The server layout that deploy/systemd/ and README.md's production steps use.
-WEB_SERVER_CONFIG = (
-    "webserver_config",
-    PRODUCTION,
-    "--server={{ cookiecutter.web_server }}",
-    "--server-name=example.com",
-    "--project-root=/srv/{{ cookiecutter.project_slug }}",
-    "--brotli=off",  # the module is optional: this file loads on any {{ "nginx" if cookiecutter.web_server == "nginx" else "Apache" }}
-    "--output=deploy/{{ cookiecutter.web_server }}.conf",
+    # For the server layout that deploy/systemd/ and README.md's production
+    # steps use: the project in /srv/{{ cookiecutter.project_slug }}.
+    "--web-server={{ cookiecutter.web_server }}",
+{%- endif %}
 )
+{%- else %}
+SETUP = ("setup_project",)
 {%- endif %}
 
 
@@ -113,6 +114,50 @@ class StepError(Exception):
 class SkippedStepError(StepError):
     def __init__(self, message, fix=()):
         super().__init__(message, fix, status="skipped")
+
+
+class Steps:
+    """Runs steps in order, prints each with its timing, and gathers fixes
+    (manage.py setup_project prints the same for its own)."""
+
+    def __init__(self, out=sys.stdout):
+        self.out = out
+        self.fixes = []
+        self.failed = False
+
+    def run(self, title, step, *arguments):
+        """Run one step; it returns a detail to print, or a (value, detail) pair.
+
+        Returns what the step returned, or None if it did not finish.
+        """
+        started = time.monotonic()
+        try:
+            result = step(*arguments)
+        except StepError as unfinished:
+            self.say(unfinished.status, title, started, str(unfinished))
+            self.fixes += [line for line in unfinished.fix if line not in self.fixes]
+            self.failed |= unfinished.status == "FAILED"
+            return None
+        except Exception as error:  # a bug or an odd machine must not lose the work
+            self.say("FAILED", title, started, f"{type(error).__name__}: {error}")
+            self.failed = True
+            return None
+        detail = result[1] if isinstance(result, tuple) else result
+        self.say("ok", title, started, detail)
+        return result
+
+    def say(self, status, title, started, detail):
+        seconds = time.monotonic() - started
+        print(
+            f"  [{status}] {title} ({seconds:.1f} s): {detail}",
+            file=self.out,
+            flush=True,
+        )
+
+    def stopped(self, heading, commands):
+        """The set-up cannot go on: what to run to finish it."""
+        lines = ["", heading, *(f"  {line}" for line in commands)]
+        print("\n".join(lines), file=self.out, flush=True)
 
 
 # --- Running commands ----------------------------------------------------------
@@ -160,107 +205,6 @@ def venv_python(venv):
     if os.name == "nt":
         return venv / "Scripts" / "python.exe"
     return venv / "bin" / "python"
-
-
-def shown(project, python, arguments, env=None):
-    """A manage.py command as a person types it in the project directory, with
-    the variables ``env`` sets that this process's environment lacks."""
-    python = Path(python) if python else venv_python(Path(VENV))
-    if python.is_absolute() and python.is_relative_to(project):
-        python = python.relative_to(project)
-    missing = [
-        (name, value)
-        for name, value in (env or {}).items()
-        if os.environ.get(name) != value
-    ]
-    if os.name == "nt":  # cmd.exe
-        variables = [f'set "{name}={value}" &&' for name, value in missing]
-    else:
-        variables = [f"{name}={shlex.quote(value)}" for name, value in missing]
-    return " ".join([*variables, str(python), "manage.py", *arguments])
-
-
-# --- directories and .env ------------------------------------------------------
-
-
-def make_directories(project):
-    """{{ "media/, staticfiles/, frontend/dist/" if frontend else "media/ and staticfiles/" }}, each kept in git by an empty .gitkeep."""
-    failed = {}
-    for name in DIRECTORIES:
-        directory = project / name
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            keep = directory / ".gitkeep"
-            if not keep.exists():
-                keep.write_text("")
-        except OSError as error:  # e.g. a deployed media/ owned by the web server
-            failed[name] = error
-    if failed:
-        keeps = " ".join(f"{name}/.gitkeep" for name in failed)
-        raise StepError(
-            "; ".join(str(error) for error in failed.values()),
-            fix=[
-                f"# as a user who may write to {' and '.join(failed)}:",
-                f"mkdir -p {' '.join(failed)} && touch {keeps}",
-            ],
-        )
-    return ", ".join(f"{name}/" for name in DIRECTORIES)
-
-
-{%- if frontend %}
-
-
-def npm_commands():
-    return [" ".join(["npm", *arguments]) for arguments in NPM_COMMANDS]
-
-
-def build_frontend(project):
-    """frontend/dist/ from frontend/src/: what collectstatic collects of it."""
-    fix = [*npm_commands(), "# with Node.js 20+ (https://nodejs.org/)"]
-    npm = shutil.which("npm")
-    if npm is None:
-        raise SkippedStepError("npm is not installed (Node.js 20+)", fix)
-    for arguments in NPM_COMMANDS:
-        run([npm, *arguments], project, fix)
-    return "frontend/dist/app.js, frontend/dist/app.css"
-{%- endif %}
-
-
-def new_secret_key():
-    """50+ random URL-safe characters: no "$" (django-environ expands it), no "#"."""
-    return secrets.token_urlsafe(50)
-
-
-def env_file_text(example, secret_key):
-    """The .env.example text with DJANGO_SECRET_KEY filled in."""
-    lines = [
-        f"DJANGO_SECRET_KEY={secret_key}"
-        if line.startswith("DJANGO_SECRET_KEY=")
-        else line
-        for line in example.splitlines()
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def write_env_file(project):
-    """Write .env from .env.example with a fresh secret; an existing .env is kept."""
-    env_file = project / ".env"
-    if env_file.exists():
-        return "kept the existing .env"
-    try:
-        text = env_file_text((project / ".env.example").read_text(), new_secret_key())
-        env_file.write_text(text)
-        env_file.chmod(0o600)
-    except OSError as error:
-        raise StepError(
-            f"could not write .env: {error}",
-            fix=[
-                "cp .env.example .env",
-                "# then set DJANGO_SECRET_KEY in .env to the output of:",
-                'python -c "import secrets; print(secrets.token_urlsafe(50))"',
-            ],
-        ) from error
-    return "fresh DJANGO_SECRET_KEY"
 
 
 # --- The environment -----------------------------------------------------------
@@ -343,7 +287,11 @@ def install_commands():
     python = venv_python(Path(VENV))
     return [
         f"python{PYTHON_FLOOR} -m venv {VENV}",
+{%- if vendored %}
+        f'{python} -m pip install -e "{INSTALL_TARGET}" --find-links {FIND_LINKS}',
+{%- else %}
         f'{python} -m pip install -e "{INSTALL_TARGET}"',
+{%- endif %}
     ]
 
 
@@ -370,7 +318,11 @@ def build_environment(project, uv):
         install = [uv, "pip", "install", "--python", python]
     else:
         install = [python, "-m", "pip", "install"]
+{%- if vendored %}
+    run([*install, "-e", INSTALL_TARGET, "--find-links", FIND_LINKS], project, fix)
+{%- else %}
     run([*install, "-e", INSTALL_TARGET], project, fix)
+{%- endif %}
     return python, f"the project installed into {VENV}"
 {%- endif %}
 
@@ -389,137 +341,19 @@ def given_python(python):
     return Path(python), f"{python} imports Django"
 
 
-# --- manage.py -----------------------------------------------------------------
-{%- if production %}
+# --- The rest: manage.py setup_project ----------------------------------------
 
 
-def production_environment(environ=os.environ):
-    """The environment for production settings, with the stand-ins they need."""
-    return {**STAND_INS, **environ}
-{%- endif %}
+def shown_python(project, python):
+    """The interpreter as a person types it in the project directory."""
+    python = Path(python) if python else venv_python(Path(VENV))
+    if python.is_absolute() and python.is_relative_to(project):
+        return python.relative_to(project)
+    return python
 
 
-def run_manage(project, python, arguments, env=None):
-    fix = [shown(project, python, arguments, env)]
-    if python is None:
-        raise SkippedStepError("needs the project's dependencies (see above)", fix)
-    run([python, "manage.py", *arguments], project, fix, env=env)
-{%- if on_disk %}
-
-
-def collect_static(project, python):
-    """collectstatic with production's storage: hashed names, .br/.gz copies."""
-    run_manage(project, python, COLLECTSTATIC, env=production_environment())
-    collected = sum(
-        1 for path in (project / "staticfiles").rglob("*") if path.is_file()
-    )
-    return f"{collected} files in staticfiles/"
-{%- endif %}
-
-
-def migrate(project, python, environ=os.environ):
-    """Create the local SQLite database, so runserver takes uploads at once."""
-    if "DATABASE_URL" in environ:
-        raise SkippedStepError(
-            "DATABASE_URL is set in your environment: migrate once it is ready",
-            [shown(project, python, MIGRATE)],
-        )
-    run_manage(project, python, MIGRATE)
-    return "db.sqlite3"
-{%- if cookiecutter.web_server != "none" %}
-
-
-def write_web_server_config(project, python):
-    output = WEB_SERVER_CONFIG[-1].removeprefix("--output=")
-    if (project / output).exists():
-        # README.md has people write the real one elsewhere; one edited here
-        # stays yours.
-        return f"kept the existing {output} (manage.py webserver_config rewrites it)"
-    run_manage(project, python, WEB_SERVER_CONFIG, env=production_environment())
-    return output
-{%- endif %}
-
-
-# --- Reporting -----------------------------------------------------------------
-
-
-class Steps:
-    """Runs steps in order, prints each with its timing, and gathers fixes."""
-
-    def __init__(self, out=sys.stdout):
-        self.out = out
-        self.fixes = []
-        self.failed = False
-        self.started = time.monotonic()
-
-    def run(self, title, step, *arguments):
-        """Run one step; it returns a detail to print, or a (value, detail) pair.
-
-        Returns what the step returned, or None if it did not finish.
-        """
-        started = time.monotonic()
-        try:
-            result = step(*arguments)
-        except StepError as unfinished:
-            self.say(unfinished.status, title, started, str(unfinished))
-            self.fixes += [line for line in unfinished.fix if line not in self.fixes]
-            self.failed |= unfinished.status == "FAILED"
-            return None
-        except Exception as error:  # a bug or an odd machine must not lose the work
-            self.say("FAILED", title, started, f"{type(error).__name__}: {error}")
-            self.failed = True
-            return None
-        detail = result[1] if isinstance(result, tuple) else result
-        self.say("ok", title, started, detail)
-        return result
-
-    def say(self, status, title, started, detail):
-        seconds = time.monotonic() - started
-        print(
-            f"  [{status}] {title} ({seconds:.1f} s): {detail}",
-            file=self.out,
-            flush=True,
-        )
-
-    def interrupted(self, finishing):
-        """Ctrl-C: one line, and every set-up command (each can run again)."""
-        lines = [
-            "",
-            "Interrupted. The project is complete; run these in it to finish:",
-            *(f"  {line}" for line in finishing),
-        ]
-        print("\n".join(lines), file=self.out, flush=True)
-
-    def summary(self, next_commands):
-        lines = [f"Finished in {time.monotonic() - self.started:.1f} s."]
-        if self.fixes:
-            lines += [
-                "",
-                "Not everything finished. The project is complete; run these in it:",
-            ]
-            lines += [f"  {line}" for line in self.fixes]
-        lines += ["", "Next:"] + [f"  {line}" for line in next_commands]
-        print("\n".join(lines), file=self.out, flush=True)
-
-
-def finishing_commands(project, python):
-    """What the steps run, in order, as a person types them."""
-    commands = []
-    if not (project / ".env").exists():
-        commands.append("cp .env.example .env    # then set DJANGO_SECRET_KEY in it")
-    if python is None:
-        commands += install_commands()
-{%- if frontend %}
-    commands += npm_commands()
-{%- endif %}
-{%- if on_disk %}
-    commands.append(shown(project, python, COLLECTSTATIC, production_environment()))
-{%- endif %}
-    commands.append(shown(project, python, MIGRATE))
-{%- if cookiecutter.web_server != "none" %}
-    commands.append(shown(project, python, WEB_SERVER_CONFIG, production_environment()))
-{%- endif %}
-    return commands
+def setup_command(project, python):
+    return [str(shown_python(project, python)), "manage.py", *SETUP]
 
 
 def next_commands(project, python):
@@ -545,17 +379,11 @@ def next_commands(project, python):
 
 
 def set_up(project, python=None, steps=None):
-    """Every step, in order; True if none failed."""
+    """Build the environment, then have the project set itself up with it;
+    True if no step failed."""
     steps = steps or Steps()
+    setting_up = False
     try:
-{%- if frontend %}
-        steps.run(
-            "Create media/, staticfiles/ and frontend/dist/", make_directories, project
-        )
-{%- else %}
-        steps.run("Create media/ and staticfiles/", make_directories, project)
-{%- endif %}
-        steps.run("Write .env", write_env_file, project)
         uv = find_uv()
 {%- if cookiecutter.package_manager == "uv" %}
         steps.run("Lock dependencies with uv", lock_dependencies, project, uv)
@@ -564,24 +392,33 @@ def set_up(project, python=None, steps=None):
             found = steps.run("Use your Python", given_python, python)
         else:
             found = steps.run("Build the environment", build_environment, project, uv)
-        python = found[0] if found else None
-{%- if frontend %}
-        steps.run("Build the front end", build_frontend, project)
-{%- endif %}
-{%- if on_disk %}
-        steps.run("Collect static files", collect_static, project, python)
-{%- endif %}
-        steps.run("Create the local database", migrate, project, python)
-{%- if cookiecutter.web_server != "none" %}
-        steps.run(
-            "Write the web server config", write_web_server_config, project, python
-        )
-{%- endif %}
+        if found is None:
+            steps.stopped(
+                "Not everything finished. The project is complete; run these in it:",
+                [*steps.fixes, " ".join(setup_command(project, python))],
+            )
+            return False
+        python = found[0]
+        command = [str(python), "manage.py", *SETUP]
+        command += [f"--unfinished={line}" for line in steps.fixes]
+        command += [f"--next={line}" for line in next_commands(project, python)]
+        # It prints each of its steps as it goes, then what is left to do.
+        setting_up = True
+        child = subprocess.Popen(command, cwd=project)
+        try:
+            status = child.wait()
+        except KeyboardInterrupt:  # it had the same Ctrl-C: it says what is left
+            status = child.wait()
     except KeyboardInterrupt:
-        steps.interrupted(finishing_commands(project, python))
+        if not setting_up:  # else setup_project says what is left
+            commands = [] if python else install_commands()
+            commands += [" ".join(setup_command(project, python))]
+            steps.stopped(
+                "Interrupted. The project is complete; run these in it to finish:",
+                [*steps.fixes, *(line for line in commands if line not in steps.fixes)],
+            )
         return False
-    steps.summary(next_commands(project, python))
-    return not steps.failed
+    return status == 0 and not steps.failed
 
 
 def main(arguments=None):

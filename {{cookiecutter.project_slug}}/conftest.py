@@ -14,7 +14,7 @@ from django.urls import clear_url_caches
 
 PROJECT_DIR = Path(__file__).resolve().parent
 {%- if cookiecutter.static_storage not in ["s3", "gcs", "azure"] %}
-PRODUCTION_STATIC_BACKEND = "files.storage.CompressedManifestStorage"
+PRODUCTION_STATIC_BACKEND = "sitefiles.storage.CompressedManifestStorage"
 {%- else %}
 # What production's collectstatic builds in STATIC_ROOT before it uploads.
 PRODUCTION_STATIC_BACKEND = (

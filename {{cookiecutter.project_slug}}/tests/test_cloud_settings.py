@@ -29,6 +29,10 @@ print(settings.MEDIA_URL)
 print(storages["default"].url("uploads/me.png"))
 {%- endif %}
 """
+CHECK_DEPLOY = """
+from django.core.management import execute_from_command_line
+execute_from_command_line(["manage.py", "check", "--deploy"])
+"""
 PRODUCTION = "config.settings.production"
 
 
@@ -65,6 +69,28 @@ def test_urls_follow_the_cdn_domains(run_with_settings, production_variables):
         "https://media.example.net/{{ container_media }}media/uploads/me.png",
 {%- endif %}
     ]
+
+
+def test_a_malformed_cdn_domain_loads_and_check_deploy_names_it(
+    run_with_settings, production_variables
+):
+    """Importing production settings needs no cloud account, so they take the
+    value as it is; django-sitefiles' deploy checks refuse it by its option."""
+{%- if static in ["s3", "gcs", "azure"] %}
+    production_variables["DJANGO_STATIC_DOMAIN"] = "https://cdn.example.com/"
+    alias = "staticfiles"
+{%- else %}
+    production_variables["DJANGO_MEDIA_DOMAIN"] = "https://cdn.example.com/"
+    production_variables["DJANGO_MEDIA_PUBLIC"] = "True"
+    alias = "default"
+{%- endif %}
+    assert urls(run_with_settings, production_variables)  # the settings load
+
+    result = run_with_settings(PRODUCTION, "-c", CHECK_DEPLOY, **production_variables)
+
+    assert result.returncode != 0
+    assert "sitefiles.E101" in result.stderr
+    assert f'STORAGES["{alias}"]' in result.stderr
 {%- if static in ["s3", "gcs", "azure"] %}
 
 

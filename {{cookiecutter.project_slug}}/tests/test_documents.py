@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from PIL import Image
+from sitefiles.private import SANDBOX
 
-from files.private import SANDBOX
 from tests.test_upload_images import assert_no_metadata, photo
 from uploads.models import Document
 

@@ -26,7 +26,7 @@ def serves_media():
 
 def whitenoise_position():
     middleware = settings.MIDDLEWARE
-    whitenoise = "files.middleware.WhiteNoiseMiddleware"
+    whitenoise = "sitefiles.middleware.WhiteNoiseMiddleware"
     if whitenoise not in middleware:
         return None
     security = "django.middleware.security.SecurityMiddleware"
@@ -39,7 +39,7 @@ print(whitenoise_position())
 print(serves_media())
 print(settings.ALLOWED_HOSTS)
 print(backend("private"))
-print(settings.PRIVATE_MEDIA_SENDER)
+print(settings.SITEFILES_PRIVATE_MEDIA_SENDER)
 """
 
 
@@ -76,18 +76,18 @@ def test_production_resolves_its_storages_and_never_serves_media(
 {%- if media == "local" %}
         "django.core.files.storage.filesystem.FileSystemStorage",
 {%- else %}
-        "cloud_storage.{{ media }}.MediaStorage",
+        "sitefiles.cloud.{{ media }}.MediaStorage",
 {%- endif %}
 {%- if static == "whitenoise" %}
-        "files.storage.CompressedManifestStorage",
+        "sitefiles.storage.CompressedManifestStorage",
         "False",
         "1",  # WhiteNoise right after SecurityMiddleware
 {%- elif static == "web_server" %}
-        "files.storage.CompressedManifestStorage",
+        "sitefiles.storage.CompressedManifestStorage",
         "False",
         "None",  # no WhiteNoise: the web server serves STATIC_ROOT
 {%- else %}
-        "cloud_storage.{{ static }}.StaticStorage",
+        "sitefiles.cloud.{{ static }}.StaticStorage",
         "False",
         "None",  # no WhiteNoise: static files are served from the bucket
 {%- endif %}
@@ -101,7 +101,7 @@ def test_production_resolves_its_storages_and_never_serves_media(
         "{{ cookiecutter.web_server }}",
 {%- endif %}
 {%- else %}
-        "cloud_storage.{{ media }}.MediaStorage",
+        "sitefiles.cloud.{{ media }}.MediaStorage",
         "signed-url",
 {%- endif %}
     ]

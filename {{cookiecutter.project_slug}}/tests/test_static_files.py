@@ -5,11 +5,12 @@ import re
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 
+SOURCES = ("css/site.css", "js/site.js", "images/logo.svg", "images/favicon.svg")
 HASHED_CSS = re.compile(r'href="(/static/css/site\.[0-9a-f]{12}\.css)"')
 
 
 def test_project_static_files_are_found_without_collectstatic():
-    for name in ("css/site.css", "js/site.js", "images/logo.svg"):
+    for name in SOURCES:
         assert finders.find(name), name
 
 
@@ -18,7 +19,7 @@ def test_home_page_links_its_static_files(client):
 
     assert response.status_code == 200
     page = response.content.decode()
-    for name in ("css/site.css", "js/site.js", "images/logo.svg"):
+    for name in SOURCES:
         assert f"/static/{name}" in page
 
 
@@ -29,6 +30,7 @@ def test_home_page_links_hashed_urls_under_production_storage(client, collected_
     assert (collected_static / css_url.removeprefix("/static/")).is_file()
     assert re.search(r'src="/static/js/site\.[0-9a-f]{12}\.js"', page)
     assert re.search(r'src="/static/images/logo\.[0-9a-f]{12}\.svg"', page)
+    assert re.search(r'href="/static/images/favicon\.[0-9a-f]{12}\.svg"', page)
 
 
 def test_css_url_references_point_at_hashed_names(collected_static):

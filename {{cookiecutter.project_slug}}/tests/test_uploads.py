@@ -115,15 +115,13 @@ def test_the_client_file_name_never_reaches_the_disk(client):
     assert GENERATED_NAME.fullmatch(Upload.objects.get().file.name)
 
 
+# The model's fields carry django-sitefiles' validators (its suite tests each
+# rule): one refusal of each kind shows they are wired to the form.
 @pytest.mark.parametrize(
     ("name", "content", "error"),
     [
         ("page.html", b"<script>alert(1)</script>", "File extension"),
-        ("drawing.svg", b"<svg onload='alert(1)'/>", "File extension"),
         ("fake.png", b"<html>not a picture</html>", "does not match its extension"),
-        # Other types must begin as theirs do.
-        ("sound.pdf", b"RIFF\x24\x08\x00\x00WAVEfmt ", "does not match its extension"),
-        ("program.txt", b"MZ\x90\x00\x03\x00\x00\x00", "does not match its extension"),
     ],
 )
 def test_unsafe_uploads_are_refused(client, name, content, error):
@@ -134,30 +132,17 @@ def test_unsafe_uploads_are_refused(client, name, content, error):
     assert not Upload.objects.exists()
 
 
-@pytest.mark.parametrize(
-    ("name", "content"),
-    [
-        ("manual.pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"),
-        ("notes.txt", "Crème brûlée\r\n\tfor two\n".encode()),
-    ],
-)
-def test_files_that_begin_as_their_type_does_are_kept(client, name, content):
-    response = upload(client, name, content, title="A file")
+def test_a_document_that_begins_as_its_type_does_is_kept(client):
+    content = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+
+    response = upload(client, "manual.pdf", content, title="A file")
 
     assert response.status_code == 302
     assert Upload.objects.get().file.read() == content
 
 
-@pytest.mark.parametrize("in_memory", [True, False], ids=["in memory", "temp file"])
-def test_uploads_over_the_limit_are_refused(
-    client, settings, media_on_disk, tmp_path, in_memory
-):
-    settings.MAX_UPLOAD_SIZE = len(PNG_BYTES) - 1
-    if not in_memory:
-        # Django streams a larger upload to a temporary file while it arrives.
-        settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0
-        settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "upload-temp"
-        settings.FILE_UPLOAD_TEMP_DIR.mkdir()
+def test_uploads_over_the_setting_s_limit_are_refused(client, settings, media_on_disk):
+    settings.SITEFILES_MAX_UPLOAD_SIZE = len(PNG_BYTES) - 1
 
     response = upload(client, "avatar.png")
 
@@ -165,17 +150,6 @@ def test_uploads_over_the_limit_are_refused(
     assert "the largest accepted is" in response.content.decode()
     assert not Upload.objects.exists()
     assert stored_files(media_on_disk) == []
-    if not in_memory:
-        assert list(settings.FILE_UPLOAD_TEMP_DIR.iterdir()) == []
-
-
-def test_uploads_at_the_limit_are_kept(client, settings, media_on_disk):
-    settings.MAX_UPLOAD_SIZE = len(PNG_BYTES)
-
-    response = upload(client, "avatar.png")
-
-    assert response.status_code == 302
-    assert stored_files(media_on_disk) == [Upload.objects.get().file.name]
 
 
 # The name a client sends is never trusted. Django drops folders, entities and

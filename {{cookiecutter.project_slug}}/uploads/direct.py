@@ -1,27 +1,32 @@
 """Large files, sent by the browser straight to the media bucket: the page, the
-grant and the record. cloud_storage/direct_uploads.py says how the upload is
+grant and the record. sitefiles.cloud.direct_uploads says how the upload is
 granted and checked.
 
-The page's script (static/js/direct-upload.js) asks grant_direct_upload for a
-grant, sends the file to the bucket with it, then posts the grant's token to
-complete_direct_upload, which checks what arrived and records an Upload.
+The page's script (uploads/static/uploads/direct-upload.js) asks
+grant_direct_upload for a grant, sends the file to the bucket with it, then
+posts the grant's token to complete_direct_upload, which checks what arrived
+and records an Upload.
 Refusals answer JSON {"error": message}: 400, or 409 for a grant used twice.
 """
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
-
-from cloud_storage import direct_uploads
+from sitefiles.cloud import direct_uploads
+from sitefiles.conf import setting
 
 from .models import Upload, upload_path
 
 ALREADY_RECORDED = "This upload has been recorded already."
+
+
+def max_size():
+    """SITEFILES_DIRECT_UPLOAD_MAX_SIZE (settings), in bytes."""
+    return setting("DIRECT_UPLOAD_MAX_SIZE")
 
 
 def available():
@@ -37,7 +42,7 @@ class DirectUploadView(TemplateView):
         return super().get_context_data(
             available=available(),
             extensions=direct_uploads.EXTENSIONS,
-            max_size=settings.DIRECT_UPLOAD_MAX_SIZE,
+            max_size=max_size(),
             **kwargs,
         )
 
@@ -51,9 +56,7 @@ class GrantForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not self.errors:
-            direct_uploads.check_request(
-                data["filename"], data["size"], settings.DIRECT_UPLOAD_MAX_SIZE
-            )
+            direct_uploads.check_request(data["filename"], data["size"], max_size())
         return data
 
 
@@ -82,9 +85,7 @@ def grant_direct_upload(request):
     if not form.is_valid():
         return refused(first_error(form))
     name = upload_path(None, form.cleaned_data["filename"])
-    return JsonResponse(
-        direct_uploads.grant(default_storage, name, settings.DIRECT_UPLOAD_MAX_SIZE)
-    )
+    return JsonResponse(direct_uploads.grant(default_storage, name, max_size()))
 
 
 @require_POST
@@ -101,7 +102,7 @@ def complete_direct_upload(request):
         # upload with it, it never reaches the copy that would replace the file.
         if Upload.objects.filter(file=name).exists():
             return refused(ALREADY_RECORDED, status=409)
-        direct_uploads.keep(default_storage, name, settings.DIRECT_UPLOAD_MAX_SIZE)
+        direct_uploads.keep(default_storage, name, max_size())
         with transaction.atomic():  # an IntegrityError leaves the request's usable
             upload = Upload.objects.create(title=form.cleaned_data["title"], file=name)
     except IntegrityError:  # two completions of one grant at once: one record

@@ -5,11 +5,10 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-
-from files.private import private_storage
-
-from .images import image_format, renditions
-from .validators import FILE_VALIDATORS
+from sitefiles.images import renditions
+from sitefiles.media_types import image_format
+from sitefiles.private import private_storage
+from sitefiles.validators import FILE_VALIDATORS
 
 
 def random_name(folder, filename):

@@ -2,8 +2,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.urls import reverse_lazy
 from django.views.generic import CreateView
-
-from files.private import private_file_response
+from sitefiles.private import private_file_response
 
 from .forms import DocumentForm, UploadForm
 from .models import Document, Upload

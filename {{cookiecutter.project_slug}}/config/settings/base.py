@@ -12,28 +12,26 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Static and media files (django-sitefiles): production's storage,
+    # WhiteNoise's middleware, upload checks, system checks and commands. Before
+    # django.contrib.staticfiles, so that its collectstatic is the one that runs.
+    "sitefiles",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # Static and media files: production's storage, WhiteNoise's middleware,
-    # caching and upload types, and the project's system checks.
-    "files",
 {%- if cookiecutter.use_upload_example %}
     "uploads",
-{%- endif %}
-{%- if cookiecutter.web_server != "none" %}
-    "webserver",
 {%- endif %}
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # WhiteNoise serves STATIC_ROOT, safely while collectstatic runs
-    # (files/middleware.py); it belongs right after SecurityMiddleware.
-    "files.middleware.WhiteNoiseMiddleware",
+    # (django-sitefiles); it belongs right after SecurityMiddleware.
+    "sitefiles.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -103,29 +101,31 @@ MEDIA_URL = env.str("DJANGO_MEDIA_URL", default="/media/")
 MEDIA_ROOT = env_path("DJANGO_MEDIA_ROOT", BASE_DIR / "media")
 # Largest upload accepted, in bytes. Django's upload validation and the web
 # server's request-body limit (see deploy/) both derive from this one number.
-MAX_UPLOAD_SIZE = env.int("DJANGO_MAX_UPLOAD_SIZE", default=10 * 1024 * 1024)
+SITEFILES_MAX_UPLOAD_SIZE = env.int("DJANGO_MAX_UPLOAD_SIZE", default=10 * 1024 * 1024)
 {%- if cookiecutter.use_upload_example %}
 # Largest uploaded picture, in pixels (every frame of an animation together): a
 # small file can decode into gigabytes (a "decompression bomb").
-MAX_IMAGE_PIXELS = env.int("DJANGO_MAX_IMAGE_PIXELS", default=50_000_000)
+SITEFILES_MAX_IMAGE_PIXELS = env.int("DJANGO_MAX_IMAGE_PIXELS", default=50_000_000)
 # The example's private documents belong to users: where signing in and out lead.
 LOGIN_REDIRECT_URL = "uploads:documents"
 LOGOUT_REDIRECT_URL = "home"
 {%- if cookiecutter.media_storage != "local" %}
 # Largest direct upload to the media bucket (uploads/direct.py), in bytes: its
 # bytes never pass through Django or the web server. S3 takes up to 5 GB so.
-DIRECT_UPLOAD_MAX_SIZE = env.int("DJANGO_DIRECT_UPLOAD_MAX_SIZE", default=1024**3)
+SITEFILES_DIRECT_UPLOAD_MAX_SIZE = env.int(
+    "DJANGO_DIRECT_UPLOAD_MAX_SIZE", default=1024**3
+)
 {%- endif %}
 {%- endif %}
 
 # Private media: uploads only some users may download. Kept apart from
 # MEDIA_ROOT, so no URL reaches them by their path: a view checks permission,
-# then the sender named here delivers the file (files/private.py).
+# then the sender named here delivers the file (sitefiles.private).
 PRIVATE_MEDIA_ROOT = env_path("DJANGO_PRIVATE_MEDIA_ROOT", BASE_DIR / "private-media")
 # Where nginx's internal-only location answers X-Accel-Redirect; no request
 # from outside reaches it.
 PRIVATE_MEDIA_URL = "/private-media/"
-PRIVATE_MEDIA_SENDER = "django"
+SITEFILES_PRIVATE_MEDIA_SENDER = "django"
 
 # One place that says where each kind of file is stored: "default" holds media,
 # "private" private media, "staticfiles" is what collectstatic writes through.

@@ -50,9 +50,8 @@ if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
 {%- if cloud %}
 
 # Object storage. Values are read here as given; `manage.py check --deploy`
-# checks their form (cloud_storage/checks.py), so importing these settings
-# needs no cloud account.
-INSTALLED_APPS = ["cloud_storage", *INSTALLED_APPS]
+# checks their form (django-sitefiles names the option it refuses), so
+# importing these settings needs no cloud account.
 {%- endif %}
 {%- if "s3" in providers %}
 
@@ -88,30 +87,30 @@ AZURE_CONNECTION = {
 {% if static == "whitenoise" -%}
 # Hashed names (site.3f2a1b9c.css) that can be cached forever, plus brotli and
 # gzip copies that WhiteNoise picks by the request's Accept-Encoding. A re-run
-# rebuilds only what changed (files/storage.py).
-STORAGES["staticfiles"]["BACKEND"] = "files.storage.CompressedManifestStorage"
+# rebuilds only what changed (django-sitefiles).
+STORAGES["staticfiles"]["BACKEND"] = "sitefiles.storage.CompressedManifestStorage"
 {%- elif static == "web_server" -%}
 # Hashed names (site.3f2a1b9c.css) that can be cached forever, plus brotli and
 # gzip copies that the web server picks by the request's Accept-Encoding. A
-# re-run rebuilds only what changed (files/storage.py).
-STORAGES["staticfiles"]["BACKEND"] = "files.storage.CompressedManifestStorage"
+# re-run rebuilds only what changed (django-sitefiles).
+STORAGES["staticfiles"]["BACKEND"] = "sitefiles.storage.CompressedManifestStorage"
 # The web server answers STATIC_URL from STATIC_ROOT itself (deploy/), so no
 # request for a static file reaches Django: WhiteNoise would have nothing to do.
 MIDDLEWARE = [
-    name for name in MIDDLEWARE if name != "files.middleware.WhiteNoiseMiddleware"
+    name for name in MIDDLEWARE if name != "sitefiles.middleware.WhiteNoiseMiddleware"
 ]
 {%- else -%}
 # Static files live in a bucket: collectstatic hashes them in STATIC_ROOT and
-# uploads only what the bucket lacks (cloud_storage's collectstatic), and pages
+# uploads only what the bucket lacks (django-sitefiles' collectstatic), and pages
 # link them at DJANGO_STATIC_DOMAIN (a CDN) or at the bucket. The bucket (or
 # the CDN in front of it) must be readable by everyone; WhiteNoise has no part.
 MIDDLEWARE = [
-    name for name in MIDDLEWARE if name != "files.middleware.WhiteNoiseMiddleware"
+    name for name in MIDDLEWARE if name != "sitefiles.middleware.WhiteNoiseMiddleware"
 ]
 STATIC_LOCATION = env.str("DJANGO_STATIC_LOCATION", default="static").strip("/")
 STATIC_DOMAIN = env.str("DJANGO_STATIC_DOMAIN", default=None)
 STORAGES["staticfiles"] = {
-    "BACKEND": "cloud_storage.{{ static }}.StaticStorage",
+    "BACKEND": "sitefiles.cloud.{{ static }}.StaticStorage",
     "OPTIONS": {
 {%- if static == "s3" %}
         **S3_CONNECTION,
@@ -150,7 +149,7 @@ if STATIC_DOMAIN:
 # Media files live in a bucket, private unless DJANGO_MEDIA_PUBLIC: links are
 # signed and expire after DJANGO_MEDIA_URL_EXPIRY seconds. A name that is taken
 # gets a new one, and the stored Content-Type comes from the name, never from
-# the client (files/media_types.py).
+# the client (sitefiles.media_types).
 MEDIA_LOCATION = env.str("DJANGO_MEDIA_LOCATION", default="media").strip("/")
 MEDIA_DOMAIN = env.str("DJANGO_MEDIA_DOMAIN", default=None)
 MEDIA_PUBLIC = env.bool("DJANGO_MEDIA_PUBLIC", default=False)
@@ -162,7 +161,7 @@ CLOUDFRONT_KEY_ID = env.str("DJANGO_CLOUDFRONT_KEY_ID", default=None)
 CLOUDFRONT_KEY = env.str("DJANGO_CLOUDFRONT_KEY", default="", multiline=True) or None
 {%- endif %}
 STORAGES["default"] = {
-    "BACKEND": "cloud_storage.{{ media }}.MediaStorage",
+    "BACKEND": "sitefiles.cloud.{{ media }}.MediaStorage",
     "OPTIONS": {
 {%- if media == "s3" %}
         **S3_CONNECTION,
@@ -209,13 +208,13 @@ if MEDIA_DOMAIN:
 {%- if media == "local" and cookiecutter.web_server == "nginx" %}
 
 # Private media: once a view has checked permission, nginx sends the file
-# (X-Accel-Redirect to its internal location; see files/private.py).
-PRIVATE_MEDIA_SENDER = "nginx"
+# (X-Accel-Redirect to its internal location; see sitefiles.private).
+SITEFILES_PRIVATE_MEDIA_SENDER = "nginx"
 {%- elif media == "local" and cookiecutter.web_server == "apache" %}
 
 # Private media: once a view has checked permission, Apache sends the file
-# (X-Sendfile, with mod_xsendfile; see files/private.py).
-PRIVATE_MEDIA_SENDER = "apache"
+# (X-Sendfile, with mod_xsendfile; see sitefiles.private).
+SITEFILES_PRIVATE_MEDIA_SENDER = "apache"
 {%- elif media != "local" %}
 
 # Private media: in the media bucket (or DJANGO_PRIVATE_MEDIA_BUCKET) under a
@@ -224,7 +223,7 @@ PRIVATE_MEDIA_SENDER = "apache"
 # DJANGO_PRIVATE_MEDIA_URL_EXPIRY seconds.
 PRIVATE_MEDIA_URL_EXPIRY = env.int("DJANGO_PRIVATE_MEDIA_URL_EXPIRY", default=300)
 STORAGES["private"] = {
-    "BACKEND": "cloud_storage.{{ media }}.MediaStorage",
+    "BACKEND": "sitefiles.cloud.{{ media }}.MediaStorage",
     "OPTIONS": {
         **STORAGES["default"]["OPTIONS"],
 {%- if media == "azure" %}
@@ -255,7 +254,7 @@ STORAGES["private"] = {
 {%- endif %}
     },
 }
-PRIVATE_MEDIA_SENDER = "signed-url"
+SITEFILES_PRIVATE_MEDIA_SENDER = "signed-url"
 {%- endif %}
 
 # Errors, a 500's traceback first, go to standard error: the journal under
