@@ -1,4 +1,4 @@
-"""Static files to a bucket: the generated project's publisher against collectfasta.
+"""Static files to a bucket: django-sitefiles' publisher against collectfasta.
 
 On each emulator the tests use (moto for S3, gcp-storage-emulator for GCS,
 Azurite for Azure: tests/storage_servers.py), behind the proxy that counts the
@@ -6,7 +6,7 @@ requests it receives, two commands publish the same static files (a new
 project's: its own and Django's admin, about 130 sources and 260 files once
 hashed) into buckets of their own:
 
-- the generated project's collectstatic (cloud_storage/): hashes in
+- the generated project's collectstatic (django-sitefiles'): hashes in
   STATIC_ROOT, lists the bucket once, uploads what it lacks on threads, the
   manifest last;
 - collectfasta's, set up as its README recommends: its own cache, kept on disk
@@ -65,10 +65,10 @@ import os
 
 from config.settings.production import *
 
-INSTALLED_APPS = [
-    "collectfasta",
-    *(app for app in INSTALLED_APPS if app != "cloud_storage"),
-]
+# Before django-sitefiles, whose collectstatic it replaces (so its check that
+# its own runs is silenced).
+INSTALLED_APPS = ["collectfasta", *INSTALLED_APPS]
+SILENCED_SYSTEM_CHECKS = ["sitefiles.E006"]
 COLLECTFASTA_STRATEGY = os.environ["BENCH_STRATEGY"]
 COLLECTFASTA_THREADS = int(os.environ["BENCH_THREADS"])
 COLLECTFASTA_CACHE = "collectfasta"
@@ -197,7 +197,7 @@ def projects(context):
     requirements = [f"{made[provider]}/pyproject.toml" for provider in PROVIDERS]
     options = [option for path in requirements for option in ("-r", path)]
     install = ("pip", "install", "--compile-bytecode", "--python", python)
-    local_processes.uv(*install, *options)
+    local_processes.uv(*install, *options, "--find-links", made["s3"] / "vendor")
     local_processes.uv(*install, COLLECTFASTA)
     return made, python
 

@@ -4,7 +4,7 @@ Four storages collect into STATIC_ROOTs of their own under the production
 settings, with only STORAGES["staticfiles"] swapped (bench_settings.py, written
 into the scratch project): plain StaticFilesStorage, Django's manifest storage,
 WhiteNoise's compressed manifest storage (brotli quality 11) and the generated
-project's own (files/storage.py). Cold runs start from an empty STATIC_ROOT;
+project's own (django-sitefiles'). Cold runs start from an empty STATIC_ROOT;
 re-runs follow a cold run. Ratios: cold runs over Django's manifest storage,
 re-runs over plain copying, .br bytes over what WhiteNoise's quality 11 gives
 for the same files (hashed names are the same in both). The last rows hold the
@@ -21,7 +21,7 @@ SECTION = "collectstatic"
 PLAIN = "plain StaticFilesStorage"
 MANIFEST = "Django ManifestStaticFilesStorage"
 WHITENOISE = "WhiteNoise compressed manifest, brotli"
-PRODUCTION = "generated project's storage"
+PRODUCTION = "django-sitefiles' storage"
 BACKENDS = {
     PLAIN: "django.contrib.staticfiles.storage.StaticFilesStorage",
     MANIFEST: "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",

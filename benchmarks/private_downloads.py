@@ -1,13 +1,14 @@
 """A large private document downloaded by its owner: what it costs the site.
 
-A private file leaves only after a view's permission check (files/private.py).
+A private file leaves only after a view's permission check (sitefiles.private).
 Two ways to send it, side by side on loopback, for one 200 MB document of the
 example app's:
 
-- Django sends it (PRIVATE_MEDIA_SENDER "django": FileResponse), as with no web
-  server in front: gunicorn, 1 sync worker, plain HTTP as behind a proxy;
-- nginx sends it (PRIVATE_MEDIA_SENDER "nginx", production's with nginx): the
-  site config `manage.py webserver_config` writes, over TLS, in front of the
+- Django sends it (SITEFILES_PRIVATE_MEDIA_SENDER "django": FileResponse), as
+  with no web server in front: gunicorn, 1 sync worker, plain HTTP as behind a
+  proxy;
+- nginx sends it (SITEFILES_PRIVATE_MEDIA_SENDER "nginx", production's with
+  nginx): the site config `manage.py webserver_config` writes, over TLS, in front of the
   same gunicorn; Django answers with X-Accel-Redirect.
 
 The client reads at CLIENT_RATE, a fast home connection (on loopback a
@@ -71,7 +72,7 @@ print(json.dumps({{"link": document.get_absolute_url(),
 DJANGO_SENDER_SETTINGS = """\
 from config.settings.production import *  # noqa: F403
 
-PRIVATE_MEDIA_SENDER = "django"
+SITEFILES_PRIVATE_MEDIA_SENDER = "django"
 """
 
 

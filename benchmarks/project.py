@@ -46,7 +46,8 @@ def render(output_dir, hooks=True, **answers):
 
 
 def project_environment(project, venv):
-    """A virtual environment with the project's declared dependencies; its python."""
+    """A virtual environment with the project's declared dependencies (its
+    django-sitefiles from the wheel in vendor/, as it installs it); its python."""
     local_processes.uv("venv", "--quiet", venv)
     python = Path(venv) / "bin" / "python"
     local_processes.uv(
@@ -57,6 +58,8 @@ def project_environment(project, venv):
         python,
         "-r",
         project / "pyproject.toml",
+        "--find-links",
+        project / "vendor",
     )
     return python
 
