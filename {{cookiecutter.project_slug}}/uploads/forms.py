@@ -1,6 +1,6 @@
 from django import forms
-from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from sitefiles.conf import setting
 from sitefiles.images import without_metadata
 from sitefiles.media_types import image_format
 from sitefiles.validators import ALLOWED_EXTENSIONS
@@ -18,7 +18,7 @@ class FileForm(forms.ModelForm):
         file = self.fields["file"]
         file.help_text = (
             f"{', '.join(ALLOWED_EXTENSIONS)};"
-            f" up to {filesizeformat(settings.SITEFILES_MAX_UPLOAD_SIZE)}."
+            f" up to {filesizeformat(setting('MAX_UPLOAD_SIZE'))}."
         )
         file.widget.attrs["accept"] = ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)
 
