@@ -42,7 +42,6 @@ MOST_REQUESTS_WHEN_NOTHING_CHANGED = {"s3": 1, "gcs": 2, "azure": 1}
 # google-auth trades the key file for a token at the key's token_uri, which
 # the proxy answers: an auth server's request, not the storage API's.
 AUTH_PATHS = ("/token",)
-REQUEST_COUNTS = "object-storage-requests.json"
 
 
 def both_in(provider):
@@ -61,15 +60,14 @@ def artifacts_dir():
 
 
 def record_request_counts(provider, counts):
-    """Keep the counts where a person (and the closing note) can read them."""
-    path = os.path.join(artifacts_dir(), REQUEST_COUNTS)
-    recorded = {}
-    if os.path.exists(path):
-        with open(path) as file:
-            recorded = json.load(file)
-    recorded[provider] = counts
+    """Keep the counts where a person (and the closing note) can read them.
+
+    One file per provider: the providers' modules may run in different xdist
+    workers at once, and a shared file read and rewritten by both races.
+    """
+    path = os.path.join(artifacts_dir(), f"object-storage-requests-{provider}.json")
     with open(path, "w") as file:
-        json.dump(recorded, file, indent=2, sort_keys=True)
+        json.dump(counts, file, indent=2, sort_keys=True)
 
 
 class Deployment:
