@@ -11,6 +11,7 @@ import pytest
 from cookiecutter.environment import StrictEnvironment
 
 from local_processes import self_signed_certificate, uv
+from scheduling import pytest_xdist_make_scheduler  # noqa: F401 (a hook)
 from support import (
     ANSWER_SETS,
     PYTHON_FLOORS,
@@ -25,12 +26,6 @@ from support import (
 # makes them importable while it generates.
 sys.path.append(str(TEMPLATE_DIR))
 
-# Independent of each other and the longest tests: spread over the workers.
-SPREAD_FILES = {"test_storage_pairs.py"}
-# Files that share one worker: a podman build (4.3, Debian 12) lost its working
-# container ("container not known") while the deploy test's podman ran beside it.
-SHARED_GROUPS = {"test_containers.py": "podman", "test_deploy_readme.py": "podman"}
-
 # Each test file's tier, a marker that runs it alone (pytest -m fast). The fast
 # tier needs cookiecutter, pytest, hypothesis and ruff only: a test in it that
 # needs more (Django, a server) carries that tier's marker itself.
@@ -43,6 +38,7 @@ TIERS = {
     "test_render.py": "fast",
     "test_docs.py": "fast",
     "test_vendored_wheel.py": "fast",
+    "test_scheduling.py": "fast",
     "test_consumption.py": "generation",
     "test_generation.py": "generation",
     "test_cruft.py": "cruft",
@@ -61,6 +57,17 @@ TIERS = {
     "test_containers.py": "container",
 }
 SLOWER_TIERS = ("boot", "slow", "web", "storage", "deploy", "container")
+LONGEST_FIRST = (
+    "container",
+    "deploy",
+    "storage",
+    "web",
+    "cruft",
+    "generation",
+    "boot",
+    "tooling",
+    "fast",
+)
 
 
 def pytest_ignore_collect(collection_path, config):
@@ -72,18 +79,18 @@ def pytest_ignore_collect(collection_path, config):
 
 
 def pytest_collection_modifyitems(items):
-    """Mark each test with its tier. Keep each test file on one xdist worker
-    (--dist loadgroup): its tests share session fixtures (baked projects,
-    environments, servers)."""
+    """Mark each test with its tier. Files of the longest tiers come first, so
+    that a worker is not left alone with the podman unit at the end
+    (--no-loadscope-reorder keeps this order; tests/scheduling.py makes the
+    units)."""
     for item in items:
         tier = TIERS.get(item.path.name)
         if tier is None:
             raise pytest.UsageError(f"{item.path.name} has no tier in TIERS")
         if tier != "fast" or not any(map(item.get_closest_marker, SLOWER_TIERS)):
             item.add_marker(tier)
-        if item.path.name not in SPREAD_FILES:
-            group = SHARED_GROUPS.get(item.path.name, item.path.stem)
-            item.add_marker(pytest.mark.xdist_group(group))
+    # A stable sort by file: each file's own order (pytest's, for its fixtures) stays.
+    items.sort(key=lambda item: LONGEST_FIRST.index(TIERS[item.path.name]))
 
 
 @pytest.fixture(scope="session", autouse=True)
