@@ -9,9 +9,10 @@ the pixels, the colour profile and, for animations, the frames and their timing.
 
 import io
 from pathlib import PurePosixPath
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from sitefiles.conf import setting
@@ -27,7 +28,7 @@ UNDECODABLE = (EOFError, IndexError, OSError, SyntaxError, ValueError)
 RENDITION_WIDTHS = (320, 640, 1280)
 
 
-def open_image(file, expected_format):
+def open_image(file: File, expected_format: str) -> Image.Image:
     """The file as a decoded Pillow image, or a ValidationError: not that
     format, more pixels (all frames together) than SITEFILES_MAX_IMAGE_PIXELS,
     or data that does not decode. Pillow reads a copy (uploads are at most
@@ -56,7 +57,7 @@ def open_image(file, expected_format):
     return image
 
 
-def too_many_pixels():
+def too_many_pixels() -> ValidationError:
     return ValidationError(
         "The picture has more than %(limit)s pixels.",
         code="too_many_pixels",
@@ -64,13 +65,13 @@ def too_many_pixels():
     )
 
 
-def not_that_picture():
+def not_that_picture() -> ValidationError:
     return ValidationError(
         "The file's content does not match its extension.", code="bad_content"
     )
 
 
-def without_metadata(file):
+def without_metadata(file: File) -> ContentFile:
     """The picture ``file`` holds, written again: upright, with its colour
     profile, and without EXIF, XMP or comments. A ContentFile of the same name."""
     expected_format = image_format(file.name)
@@ -80,17 +81,17 @@ def without_metadata(file):
     return ContentFile(output.getvalue(), name=PurePosixPath(file.name).name)
 
 
-def orientation(image):
+def orientation(image: Image.Image) -> int:
     return image.getexif().get(ExifTags.Base.Orientation, 1)
 
 
-def upright(image):
+def upright(image: Image.Image) -> Image.Image:
     """The image turned as its EXIF orientation says (then dropped), or itself:
     browsers would otherwise show it as the camera held it."""
     return image if orientation(image) == 1 else ImageOps.exif_transpose(image)
 
 
-def save_options(image):
+def save_options(image: Image.Image) -> dict[str, Any]:
     """What Pillow writes besides the pixels: the colour profile, the frames,
     and what the format needs; never the metadata it read (said outright: which
     of it Pillow carries over by default has changed between its versions)."""
@@ -110,7 +111,7 @@ def save_options(image):
     return options
 
 
-def renditions(file):
+def renditions(file: File) -> dict[int, ContentFile]:
     """{width: ContentFile}: the picture ``file`` holds, upright, scaled down to
     each of RENDITION_WIDTHS it is wider than, without metadata; none for an
     animation (its frames would each need scaling)."""

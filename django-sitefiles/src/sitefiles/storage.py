@@ -27,8 +27,9 @@ error naming the file that references a missing one stays. What it changes:
 import json
 import os
 from contextlib import suppress
+from typing import Any
 
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 from sitefiles.pipeline import build
@@ -45,7 +46,7 @@ class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
         # concurrent run just took must not become site_AbC123.css.
         super().__init__(*args, allow_overwrite=allow_overwrite, **kwargs)
 
-    def key(self, name):
+    def key(self, name: str) -> str:
         """The manifest's key for a source name."""
         return self.hash_key(self.clean_name(name))
 
@@ -56,7 +57,7 @@ class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
             return self.run.save(name, content)
         return self.replace(name, content)
 
-    def replace(self, name, content):
+    def replace(self, name: str, content: File) -> str:
         """Save ``content`` whole: FileSystemStorage writes a temporary file
         (directories, modes and group as configured), renamed over ``name``."""
         partial = partial_path(name)
@@ -119,7 +120,7 @@ class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
         finally:
             self.end(run)
 
-    def end(self, run):
+    def end(self, run: Run) -> None:
         run.close()
         if self.run is run:  # and not a later run of this storage
             self.run = None
@@ -145,7 +146,7 @@ class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
         if self.run is None:
             self.write_manifest(self.recorded_build(self.hashed_files))
 
-    def recorded_build(self, paths):
+    def recorded_build(self, paths: dict[str, str]) -> dict[str, Any]:
         """The record in the manifest on disk, if it has these paths: saving
         them again keeps what they were built from."""
         try:
@@ -156,7 +157,7 @@ class CompressedManifestStorage(CompressedManifestStaticFilesStorage):
             return {}
         return {key: current[key] for key in build.RECORD if key in current}
 
-    def write_manifest(self, record):
+    def write_manifest(self, record: dict[str, Any]) -> None:
         """Django's manifest (paths sorted), plus the record of what it was built
         from; written whole, and only when it changed."""
         self.hashed_files = dict(sorted(self.hashed_files.items()))

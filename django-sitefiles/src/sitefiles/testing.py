@@ -1,5 +1,7 @@
 """Stand-ins for the tests of a site that uses django-sitefiles."""
 
+from typing import Any
+
 from django.core.files.base import ContentFile
 from django.core.files.storage import InMemoryStorage
 
@@ -15,22 +17,24 @@ class DirectUploadBucket(InMemoryStorage):
         """What a browser uploads with the grant for ``name``."""
         self.save(incoming_name(name), ContentFile(content))
 
-    def upload_grant(self, incoming_name, max_size, expires):
+    def upload_grant(
+        self, incoming_name: str, max_size: int, expires: int
+    ) -> dict[str, Any]:
         return {"method": "PUT", "url": f"https://bucket.test/{incoming_name}"}
 
-    def received_upload(self, incoming_name, length):
+    def received_upload(self, incoming_name: str, length: int) -> ReceivedUpload | None:
         if not self.exists(incoming_name):
             return None
         with self.open(incoming_name) as file:
             start = file.read(length)
         return ReceivedUpload(incoming_name, self.size(incoming_name), start, "v1")
 
-    def keep_upload(self, received, name):
+    def keep_upload(self, received: ReceivedUpload, name: str) -> None:
         with self.open(received.incoming_name) as file:
             kept = self.save(name, file)
         if kept != name:  # as a bucket's copy does: to the name, or not at all
             self.delete(kept)
             raise FileExistsError(name)
 
-    def discard_upload(self, incoming_name):
+    def discard_upload(self, incoming_name: str) -> None:
         self.delete(incoming_name)

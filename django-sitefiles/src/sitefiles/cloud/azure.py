@@ -1,7 +1,10 @@
 """Azure Blob Storage. Needs the ``azure`` extra."""
 
 import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 
 from azure.core import MatchConditions
 from azure.core.exceptions import ResourceNotFoundError
@@ -12,6 +15,7 @@ from azure.storage.blob import (
     generate_blob_sas,
 )
 from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.files.storage import Storage
 from storages.backends.azure_storage import AzureStorage
 
 from sitefiles.caching import cache_control
@@ -28,7 +32,7 @@ COPY_POLL_SECONDS = 1
 class MediaStorage(AzureStorage):
     """Uploads: typed by the server from the name; a taken name gets a new one."""
 
-    def get_object_parameters(self, name):
+    def get_object_parameters(self, name: str) -> dict[str, Any]:
         content_type, disposition = media_headers(name)
         return {
             **super().get_object_parameters(name),
@@ -38,7 +42,9 @@ class MediaStorage(AzureStorage):
 
     # Direct uploads (sitefiles.cloud.direct_uploads).
 
-    def upload_grant(self, incoming_name, max_size, expires):
+    def upload_grant(
+        self, incoming_name: str, max_size: int, expires: int
+    ) -> dict[str, Any]:
         """A SAS URL that may create this blob only (not replace it). A SAS
         cannot hold the size, or the headers the browser sends: the check
         after the upload refuses a blob too large, and keep_upload sets the
@@ -64,7 +70,7 @@ class MediaStorage(AzureStorage):
             },
         }
 
-    def received_upload(self, incoming_name, length):
+    def received_upload(self, incoming_name: str, length: int) -> ReceivedUpload | None:
         blob = self.client.get_blob_client(incoming_name)
         try:
             properties = blob.get_blob_properties()
@@ -80,7 +86,7 @@ class MediaStorage(AzureStorage):
             ).readall()
         return ReceivedUpload(incoming_name, properties.size, start, properties.etag)
 
-    def keep_upload(self, received, name):
+    def keep_upload(self, received: ReceivedUpload, name: str) -> None:
         """Copy the checked bytes (their ETag) to ``name``, in the account,
         then give it the headers every saved file gets."""
         source = self.client.get_blob_client(received.incoming_name)
@@ -97,10 +103,10 @@ class MediaStorage(AzureStorage):
         parameters = self.get_object_parameters(name)
         kept.set_http_headers(ContentSettings(**parameters))
 
-    def discard_upload(self, incoming_name):
+    def discard_upload(self, incoming_name: str) -> None:
         self.client.delete_blob(incoming_name)
 
-    def cors_rules(self, origins):
+    def cors_rules(self, origins: Iterable[str]) -> list[dict[str, Any]]:
         """The site's origins may PUT direct uploads (upload_grant), with the
         headers it names and the file's Content-Type, which browsers add."""
         return [
@@ -117,14 +123,14 @@ class MediaStorage(AzureStorage):
             }
         ]
 
-    def set_cors(self, rules):
+    def set_cors(self, rules: list[dict[str, Any]]) -> None:
         add_account_cors(self, rules)
 
 
 class StaticStorage(ManifestFilesMixin, AzureStorage):
     """collectstatic's output, linked through its manifest (staticfiles.json)."""
 
-    def get_object_parameters(self, name):
+    def get_object_parameters(self, name: str) -> dict[str, Any]:
         return {
             **super().get_object_parameters(name),
             "cache_control": cache_control(name),
@@ -139,7 +145,7 @@ class StaticStorage(ManifestFilesMixin, AzureStorage):
             parameters["content_md5"] = bytearray(content_md5(content).digest())
         return parameters
 
-    def cors_rules(self, origins):
+    def cors_rules(self, origins: Iterable[str]) -> list[dict[str, Any]]:
         """A Blob service CORS rule: GET and HEAD from the site's origins."""
         return [
             {
@@ -149,10 +155,10 @@ class StaticStorage(ManifestFilesMixin, AzureStorage):
             }
         ]
 
-    def set_cors(self, rules):
+    def set_cors(self, rules: list[dict[str, Any]]) -> None:
         add_account_cors(self, rules)
 
-    def stored_checksums(self):
+    def stored_checksums(self) -> dict[str, str | None]:
         """{name: MD5} of every blob under the prefix, 5,000 per request; None
         for a blob uploaded in blocks by a client that did not set one."""
         prefix = f"{self.location}/" if self.location else ""
@@ -165,13 +171,13 @@ class StaticStorage(ManifestFilesMixin, AzureStorage):
             for blob in self.client.list_blobs(name_starts_with=prefix)
         }
 
-    def holds_file(self, name, path, stored_md5):
+    def holds_file(self, name: str, path: Path, stored_md5: str | None) -> bool:
         """Whether the blob holds the file's bytes. One without an MD5 is
         uploaded again, once: what this class uploads has one."""
         return stored_md5 is not None and stored_md5 == md5(path)
 
 
-def add_account_cors(storage, rules):
+def add_account_cors(storage: Storage, rules: list[dict[str, Any]]) -> None:
     """Add the rules to the storage account's: Azure keeps CORS rules for all
     its containers together, so rules for other origins or methods stay."""
     ours = {

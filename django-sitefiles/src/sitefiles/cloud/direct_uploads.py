@@ -36,6 +36,7 @@ bucket_cors sets them).
 """
 
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -67,14 +68,30 @@ class ReceivedUpload:
     incoming_name: str
     size: int
     start: bytes  # the first bytes, up to the length asked for
-    version: str  # what pins the copy to these bytes (an ETag, a generation)
+    version: str | int  # what pins the copy to these bytes (an ETag, a generation)
 
 
-def incoming_name(name):
+class DirectUploadStorage(Protocol):
+    """What the media storage class provides for direct uploads (see above)."""
+
+    def upload_grant(
+        self, incoming_name: str, max_size: int, expires: int
+    ) -> dict[str, Any]: ...
+
+    def received_upload(
+        self, incoming_name: str, length: int
+    ) -> ReceivedUpload | None: ...
+
+    def keep_upload(self, received: ReceivedUpload, name: str) -> None: ...
+
+    def discard_upload(self, incoming_name: str) -> None: ...
+
+
+def incoming_name(name: str) -> str:
     return f"{INCOMING}/{name}"
 
 
-def check_request(filename, size, max_size):
+def check_request(filename: str, size: int, max_size: int) -> None:
     """Refuse, before any grant, a file the browser says is of the wrong type,
     empty, or too large (the check after the upload does not trust it)."""
     if extension(filename) not in EXTENSIONS:
@@ -89,7 +106,7 @@ def check_request(filename, size, max_size):
         raise too_large(size, max_size)
 
 
-def grant(storage, name, max_size):
+def grant(storage: DirectUploadStorage, name: str, max_size: int) -> dict[str, Any]:
     """What the browser needs to upload ``name``: {"token", "upload"}."""
     return {
         "token": signing.dumps(name, salt=TOKEN_SALT),
@@ -97,7 +114,7 @@ def grant(storage, name, max_size):
     }
 
 
-def granted_name(token):
+def granted_name(token: str) -> str:
     """The name Django granted, from the browser's token."""
     try:
         return signing.loads(token, salt=TOKEN_SALT, max_age=COMPLETION_EXPIRY)
@@ -107,7 +124,7 @@ def granted_name(token):
         ) from None
 
 
-def keep(storage, name, max_size):
+def keep(storage: DirectUploadStorage, name: str, max_size: int) -> None:
     """Check what arrived for ``name``, then store it as ``name``, or raise a
     ValidationError and delete the upload.
 
@@ -127,7 +144,9 @@ def keep(storage, name, max_size):
     storage.discard_upload(received.incoming_name)
 
 
-def refuse_unless_acceptable(name, received, max_size):
+def refuse_unless_acceptable(
+    name: str, received: ReceivedUpload, max_size: int
+) -> None:
     if received.size > max_size:
         raise too_large(received.size, max_size)
     if received.size < 1:
@@ -138,7 +157,7 @@ def refuse_unless_acceptable(name, received, max_size):
         )
 
 
-def too_large(size, max_size):
+def too_large(size: int, max_size: int) -> ValidationError:
     return ValidationError(
         "The file is %(size)s; the largest accepted is %(limit)s.",
         code="file_too_large",

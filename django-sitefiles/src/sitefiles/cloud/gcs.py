@@ -5,9 +5,13 @@ bucket-level access work. Needs the ``gcs`` extra.
 """
 
 import base64
+from collections.abc import Iterable
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.files.storage import Storage
 from storages.backends.gcloud import GoogleCloudStorage
 from storages.utils import clean_name
 
@@ -21,7 +25,7 @@ from sitefiles.media_types import media_headers
 class MediaStorage(GoogleCloudStorage):
     """Uploads: typed by the server from the name; a taken name gets a new one."""
 
-    def get_object_parameters(self, name):
+    def get_object_parameters(self, name: str) -> dict[str, Any]:
         content_type, disposition = media_headers(name)
         return {
             **super().get_object_parameters(name),
@@ -31,7 +35,9 @@ class MediaStorage(GoogleCloudStorage):
 
     # Direct uploads (sitefiles.cloud.direct_uploads).
 
-    def upload_grant(self, incoming_name, max_size, expires):
+    def upload_grant(
+        self, incoming_name: str, max_size: int, expires: int
+    ) -> dict[str, Any]:
         """A signed PUT URL (V4) for this name only: GCS refuses a request
         without these headers, and more than max_size bytes
         (x-goog-content-length-range)."""
@@ -58,7 +64,7 @@ class MediaStorage(GoogleCloudStorage):
             "headers": {"Content-Type": content_type, **headers},
         }
 
-    def received_upload(self, incoming_name, length):
+    def received_upload(self, incoming_name: str, length: int) -> ReceivedUpload | None:
         blob = self.bucket.get_blob(incoming_name)
         if blob is None:
             return None
@@ -69,7 +75,7 @@ class MediaStorage(GoogleCloudStorage):
             )
         return ReceivedUpload(incoming_name, blob.size, start, blob.generation)
 
-    def keep_upload(self, received, name):
+    def keep_upload(self, received: ReceivedUpload, name: str) -> None:
         """Copy the checked generation to ``name``, in the bucket, then give it
         the headers every saved file gets (a copy keeps the upload's)."""
         kept = self.bucket.copy_blob(
@@ -84,10 +90,10 @@ class MediaStorage(GoogleCloudStorage):
             setattr(kept, field, value)
         kept.patch(if_generation_match=kept.generation)
 
-    def discard_upload(self, incoming_name):
+    def discard_upload(self, incoming_name: str) -> None:
         self.bucket.delete_blob(incoming_name)
 
-    def cors_rules(self, origins):
+    def cors_rules(self, origins: Iterable[str]) -> list[dict[str, Any]]:
         """The site's origins may PUT direct uploads (upload_grant), with the
         headers it names (GCS allows request headers by responseHeader)."""
         return [
@@ -103,20 +109,20 @@ class MediaStorage(GoogleCloudStorage):
             }
         ]
 
-    def set_cors(self, rules):
+    def set_cors(self, rules: list[dict[str, Any]]) -> None:
         set_bucket_cors(self, rules)
 
 
 class StaticStorage(ManifestFilesMixin, GoogleCloudStorage):
     """collectstatic's output, linked through its manifest (staticfiles.json)."""
 
-    def get_object_parameters(self, name):
+    def get_object_parameters(self, name: str) -> dict[str, Any]:
         return {
             **super().get_object_parameters(name),
             "cache_control": cache_control(name),
         }
 
-    def cors_rules(self, origins):
+    def cors_rules(self, origins: Iterable[str]) -> list[dict[str, Any]]:
         """The bucket's `cors` field: GET and HEAD from the site's origins."""
         return [
             {
@@ -126,10 +132,10 @@ class StaticStorage(ManifestFilesMixin, GoogleCloudStorage):
             }
         ]
 
-    def set_cors(self, rules):
+    def set_cors(self, rules: list[dict[str, Any]]) -> None:
         set_bucket_cors(self, rules)
 
-    def stored_checksums(self):
+    def stored_checksums(self) -> dict[str, str | None]:
         """{name: MD5} of every object under the prefix, 1,000 per request.
         Composite objects (made by compose, or by gcloud's parallel composite
         uploads) have none: None."""
@@ -141,13 +147,13 @@ class StaticStorage(ManifestFilesMixin, GoogleCloudStorage):
             for blob in self.bucket.list_blobs(prefix=prefix)
         }
 
-    def holds_file(self, name, path, stored_md5):
+    def holds_file(self, name: str, path: Path, stored_md5: str | None) -> bool:
         """Whether the object holds the file's bytes. One without an MD5 is
         uploaded again, once: what this class uploads is never composite."""
         return stored_md5 is not None and stored_md5 == md5(path)
 
 
-def set_bucket_cors(storage, rules):
+def set_bucket_cors(storage: Storage, rules: list[dict[str, Any]]) -> None:
     """Replace the bucket's CORS rules: the buckets are the site's own
     (bucket_cors gives static and media files' rules together when they share
     one)."""

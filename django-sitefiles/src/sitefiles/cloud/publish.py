@@ -27,14 +27,17 @@ unreported, and the manifest goes up anyway.
 
 import hashlib
 import json
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
+from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, Storage
 from django.utils.module_loading import import_string
 
 # Uploads wait on the network, not the CPU. The threads share the storage's
@@ -51,11 +54,23 @@ class UploadError(Exception):
 
 @dataclass
 class Published:
-    uploaded: list = field(default_factory=list)
-    unchanged: list = field(default_factory=list)
+    """What publish() did: names uploaded, and names the bucket had already."""
+
+    uploaded: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
 
 
-def built_files(root):
+class BucketStorage(Protocol):
+    """What the static storage class provides for publish() (see above)."""
+
+    def save(self, name: str, content: File) -> str: ...
+
+    def stored_checksums(self) -> dict[str, str | None]: ...
+
+    def holds_file(self, name: str, path: Path, listed: str | None) -> bool: ...
+
+
+def built_files(root: str | PathLike[str]) -> list[str]:
     """Relative names of the files under ``root``, dot-files (.gitkeep) left out."""
     root = Path(root)
     return sorted(
@@ -73,19 +88,19 @@ def content_md5(file):
     return digest
 
 
-def md5(path):
+def md5(path: str | PathLike[str]) -> str:
     with Path(path).open("rb") as file:
         return content_md5(File(file)).hexdigest()
 
 
-def hashed_names(manifest):
+def hashed_names(manifest: Path) -> set[str]:
     """The content-addressed names a manifest (staticfiles.json) lists."""
     if not manifest.is_file():
         return set()
     return set(json.loads(manifest.read_text())["paths"].values())
 
 
-def upload(bucket, name, path):
+def upload(bucket: BucketStorage, name: str, path: Path) -> None:
     with path.open("rb") as file:
         saved = bucket.save(name, File(file, name=name))
     if saved != name:  # the manifest would link the old content
@@ -95,7 +110,12 @@ def upload(bucket, name, path):
         )
 
 
-def publish(root, bucket, manifest_name="staticfiles.json", threads=UPLOAD_THREADS):
+def publish(
+    root: str | PathLike[str],
+    bucket: BucketStorage,
+    manifest_name: str = "staticfiles.json",
+    threads: int = UPLOAD_THREADS,
+) -> Published:
     """Upload new and changed files from ``root`` to ``bucket``, manifest last."""
     root = Path(root)
     # One request or a few, on this thread: the SDK client (and its token)
@@ -103,7 +123,7 @@ def publish(root, bucket, manifest_name="staticfiles.json", threads=UPLOAD_THREA
     stored = bucket.stored_checksums()
     hashed = hashed_names(root / manifest_name)
 
-    def publish_file(name):
+    def publish_file(name: str) -> bool:
         """Upload ``name`` unless the bucket has it; whether it uploaded."""
         path = root / name
         if name in stored and (
@@ -124,7 +144,9 @@ def publish(root, bucket, manifest_name="staticfiles.json", threads=UPLOAD_THREA
     return published
 
 
-def upload_all(publish_file, names, threads):
+def upload_all(
+    publish_file: Callable[[str], bool], names: list[str], threads: int
+) -> dict[str, bool]:
     """{name: uploaded} for ``names``, on ``threads`` threads; at the first
     failure, files not started are dropped and UploadError is raised once the
     uploads under way have ended."""
@@ -145,14 +167,14 @@ def upload_all(publish_file, names, threads):
     return {name: future.result() for name, future in futures.items()}
 
 
-def static_in_a_bucket():
+def static_in_a_bucket() -> bool:
     """Whether STORAGES["staticfiles"] is a bucket storage this module
     publishes to: one that provides stored_checksums() and holds_file()."""
     backend = import_string(settings.STORAGES["staticfiles"]["BACKEND"])
     return hasattr(backend, "stored_checksums")
 
 
-def bucket_storage():
+def bucket_storage() -> Storage:
     """STORAGES["staticfiles"], reading its manifest from STATIC_ROOT: the copy
     in the bucket is about to be replaced, or not needed, so fetching it would
     be a wasted request."""

@@ -4,8 +4,13 @@ No class here sets an ACL: access comes from the bucket's policy, so buckets
 with ACLs disabled (S3's default) work. Needs the ``s3`` extra.
 """
 
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
 from botocore.exceptions import ClientError
 from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.files.storage import Storage
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
@@ -19,7 +24,7 @@ from sitefiles.media_types import media_headers
 class MediaStorage(S3Storage):
     """Uploads: typed by the server from the name; a taken name gets a new one."""
 
-    def get_object_parameters(self, name):
+    def get_object_parameters(self, name: str) -> dict[str, Any]:
         content_type, disposition = media_headers(name)
         return {
             **super().get_object_parameters(name),
@@ -29,7 +34,9 @@ class MediaStorage(S3Storage):
 
     # Direct uploads (sitefiles.cloud.direct_uploads).
 
-    def upload_grant(self, incoming_name, max_size, expires):
+    def upload_grant(
+        self, incoming_name: str, max_size: int, expires: int
+    ) -> dict[str, Any]:
         """A presigned POST: S3 takes this key only, with these Content-Type
         and Content-Disposition, and at most max_size bytes."""
         content_type, disposition = media_headers(incoming_name)
@@ -46,7 +53,7 @@ class MediaStorage(S3Storage):
         )
         return {"method": "POST", "url": post["url"], "fields": post["fields"]}
 
-    def received_upload(self, incoming_name, length):
+    def received_upload(self, incoming_name: str, length: int) -> ReceivedUpload | None:
         client = self.connection.meta.client
         try:
             head = client.head_object(Bucket=self.bucket_name, Key=incoming_name)
@@ -64,7 +71,7 @@ class MediaStorage(S3Storage):
             )["Body"].read()
         return ReceivedUpload(incoming_name, head["ContentLength"], start, head["ETag"])
 
-    def keep_upload(self, received, name):
+    def keep_upload(self, received: ReceivedUpload, name: str) -> None:
         """Copy the checked bytes (their ETag) to ``name``, in the bucket, with
         the object parameters every saved file gets."""
         self.connection.meta.client.copy_object(
@@ -76,12 +83,12 @@ class MediaStorage(S3Storage):
             **self.get_object_parameters(name),
         )
 
-    def discard_upload(self, incoming_name):
+    def discard_upload(self, incoming_name: str) -> None:
         self.connection.meta.client.delete_object(
             Bucket=self.bucket_name, Key=incoming_name
         )
 
-    def cors_rules(self, origins):
+    def cors_rules(self, origins: Iterable[str]) -> list[dict[str, Any]]:
         """The site's origins may POST direct uploads (upload_grant)."""
         return [
             {
@@ -91,7 +98,7 @@ class MediaStorage(S3Storage):
             }
         ]
 
-    def set_cors(self, rules):
+    def set_cors(self, rules: list[dict[str, Any]]) -> None:
         set_bucket_cors(self, rules)
 
 
@@ -104,7 +111,7 @@ class StaticStorage(ManifestFilesMixin, S3Storage):
     boto3 session each, whose set-up costs more CPU than many small uploads.
     """
 
-    def get_object_parameters(self, name):
+    def get_object_parameters(self, name: str) -> dict[str, Any]:
         return {
             **super().get_object_parameters(name),
             "CacheControl": cache_control(name),
@@ -122,7 +129,7 @@ class StaticStorage(ManifestFilesMixin, S3Storage):
             }
         return parameters
 
-    def cors_rules(self, origins):
+    def cors_rules(self, origins: Iterable[str]) -> list[dict[str, Any]]:
         """The site's origins may GET and HEAD static files."""
         return [
             {
@@ -132,10 +139,10 @@ class StaticStorage(ManifestFilesMixin, S3Storage):
             }
         ]
 
-    def set_cors(self, rules):
+    def set_cors(self, rules: list[dict[str, Any]]) -> None:
         set_bucket_cors(self, rules)
 
-    def stored_checksums(self):
+    def stored_checksums(self) -> dict[str, str | None]:
         """{name: ETag} of every object under the prefix, 1,000 per request."""
         prefix = f"{self.location}/" if self.location else ""
         return {
@@ -143,7 +150,7 @@ class StaticStorage(ManifestFilesMixin, S3Storage):
             for item in self.bucket.objects.filter(Prefix=prefix)
         }
 
-    def holds_file(self, name, path, etag):
+    def holds_file(self, name: str, path: Path, etag: str | None) -> bool:
         """Whether the object holds the file's bytes: its ETag is their MD5,
         or, for the objects whose ETag is not an MD5 (multipart uploads,
         SSE-KMS and SSE-C encryption), the MD5 in its metadata is."""
@@ -159,7 +166,7 @@ class StaticStorage(ManifestFilesMixin, S3Storage):
         return (stored.metadata or {}).get("md5") == local
 
 
-def set_bucket_cors(storage, rules):
+def set_bucket_cors(storage: Storage, rules: list[dict[str, Any]]) -> None:
     """Replace the bucket's CORS rules: the buckets are the site's own
     (bucket_cors gives static and media files' rules together when they share
     one)."""
