@@ -215,7 +215,7 @@ def test_production_passes_the_deployment_checklist(
     result = run_with_settings(
         "config.settings.production",
         *("manage.py", "check", "--deploy", "--fail-level", "WARNING"),
-        # Deploy steps collect static files first (files/checks.py looks).
+        # Deploy steps collect static files first (django-sitefiles' check looks).
         DJANGO_STATIC_ROOT=str(collected_static_root),
         **production_variables,
     )
