@@ -336,16 +336,29 @@ def test_compose_runs_the_dockerfile_s_targets_with_declared_volumes(project, an
         assert (project / "deploy" / "web-server.sh").is_file()
 
 
-# Answer sets with a web server, of the Django line the test extra installs.
-SERVED_ON_THIS_LINE = [
-    pytest.param(answers, id=name)
-    for name, answers in ANSWER_SETS.items()
-    if answers["web_server"] != "none" and answers["django_version"] == "5.2"
-]
+def served_by(answers):
+    """What the config bootstrap writes depends on, of the answers: the server,
+    where static files are served from, and whether media files are on disk."""
+    static = answers.get("static_storage", "whitenoise")
+    return (
+        answers["web_server"],
+        "bucket" if static in BUCKETS else static,
+        answers.get("media_storage", "local") == "local",
+    )
+
+
+def first_of_each_kind():
+    """Answer sets with a web server, of the Django line the test extra
+    installs: the first of each kind served_by() tells apart."""
+    chosen = {}
+    for name, answers in ANSWER_SETS.items():
+        if answers["web_server"] != "none" and answers["django_version"] == "5.2":
+            chosen.setdefault(served_by(answers), pytest.param(answers, id=name))
+    return list(chosen.values())
 
 
 @pytest.mark.boot
-@pytest.mark.parametrize("served", SERVED_ON_THIS_LINE)
+@pytest.mark.parametrize("served", first_of_each_kind())
 def test_the_web_server_config_bootstrap_writes_serves_what_is_on_disk(
     bake, served, tmp_path
 ):
