@@ -117,8 +117,11 @@ class SkippedStepError(StepError):
 
 
 class Steps:
-    """Runs steps in order, prints each with its timing, and gathers fixes
-    (manage.py setup_project prints the same for its own)."""
+    """Runs steps in order, prints each with its timing, and gathers fixes.
+
+    manage.py setup_project prints its steps the same way, with django-sitefiles'
+    own copy of this: bootstrap.py runs before the package is installed, so it
+    has the standard library alone."""
 
     def __init__(self, out=sys.stdout):
         self.out = out
