@@ -126,6 +126,24 @@ def collectstatic_processes(project):
     return found
 
 
+def ended_within(run, seconds, errors):
+    """Wait for a signalled run; one still there after ``seconds`` fails the
+    test with the stacks it dumps on SIGABRT (PYTHONFAULTHANDLER)."""
+    try:
+        run.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        run.send_signal(signal.SIGABRT)
+        try:
+            run.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            run.kill()
+            run.wait()
+        pytest.fail(
+            f"collectstatic ran on {seconds} s after its signal:\n"
+            + errors.read_text(errors="replace")[-6000:]
+        )
+
+
 @pytest.mark.web
 def test_killed_runs_never_break_a_link_and_the_next_run_finishes(
     bake, project_python, shared_dir, certificate, tmp_path
@@ -137,6 +155,8 @@ def test_killed_runs_never_break_a_link_and_the_next_run_finishes(
     stack = Stack("nginx", booted, root, certificate, tcp=True)
     stack.prepare(certificate[1])
     environment = booted.environment("production", **stack.variables)
+    # A run that outlives its signal dumps its threads' stacks (SIGABRT).
+    environment["PYTHONFAULTHANDLER"] = "1"
     command = [str(booted.python), "manage.py", "collectstatic", "--noinput"]
     delays = random.Random(14)
     stack.start_gunicorn(*GUNICORN_OPTIONS)
@@ -144,12 +164,14 @@ def test_killed_runs_never_break_a_link_and_the_next_run_finishes(
         with stack.web_server(), Poller(stack) as poller:
             for number in range(KILLS):
                 edit(project, number)
-                run = subprocess.Popen(
-                    command, cwd=project, env=environment, stderr=subprocess.DEVNULL
-                )
+                errors = tmp_path / f"run-{number}.stderr"
+                with errors.open("wb") as stderr:
+                    run = subprocess.Popen(
+                        command, cwd=project, env=environment, stderr=stderr
+                    )
                 time.sleep(delays.uniform(*KILL_AFTER))
                 run.send_signal(SIGNALS[number % len(SIGNALS)])
-                run.wait(timeout=60)
+                ended_within(run, 60, errors)
                 if number % 3 == 2:  # now and then a run ends: pages change
                     stack.manage("collectstatic", "--noinput")
             finished = stack.manage("collectstatic", "--noinput")
