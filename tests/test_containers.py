@@ -105,7 +105,7 @@ def built_tags():
 
 @pytest.fixture(scope="session")
 def stand_in_node_image(tmp_path_factory):
-    reason = missing("mmdebstrap")
+    reason = missing("mmdebstrap", "npm")
     if reason:
         skip_or_fail(reason)
     return node_image(tmp_path_factory.mktemp("node-image"))
