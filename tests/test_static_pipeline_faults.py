@@ -126,9 +126,9 @@ def collectstatic_processes(project):
     return found
 
 
-def ended_within(run, seconds, errors):
-    """Wait for a signalled run; one still there after ``seconds`` fails the
-    test with the stacks it dumps on SIGABRT (PYTHONFAULTHANDLER)."""
+def ended_within(run, sent, seconds, errors):
+    """Wait for a run signalled with ``sent``; one still there after ``seconds``
+    fails the test with the stacks it dumps on SIGABRT (PYTHONFAULTHANDLER)."""
     try:
         run.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
@@ -139,7 +139,7 @@ def ended_within(run, seconds, errors):
             run.kill()
             run.wait()
         pytest.fail(
-            f"collectstatic ran on {seconds} s after its signal:\n"
+            f"collectstatic ran on {seconds} s after {sent.name}:\n"
             + errors.read_text(errors="replace")[-6000:]
         )
 
@@ -170,8 +170,9 @@ def test_killed_runs_never_break_a_link_and_the_next_run_finishes(
                         command, cwd=project, env=environment, stderr=stderr
                     )
                 time.sleep(delays.uniform(*KILL_AFTER))
-                run.send_signal(SIGNALS[number % len(SIGNALS)])
-                ended_within(run, 60, errors)
+                sent = SIGNALS[number % len(SIGNALS)]
+                run.send_signal(sent)
+                ended_within(run, sent, 60, errors)
                 if number % 3 == 2:  # now and then a run ends: pages change
                     stack.manage("collectstatic", "--noinput")
             finished = stack.manage("collectstatic", "--noinput")
