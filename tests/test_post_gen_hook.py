@@ -46,7 +46,7 @@ MEDIA_IN_A_BUCKET = (
     "uploads/templates/uploads/direct_upload.html",
     "uploads/test_direct.py",
 )
-VENDORED = "vendor/django_sitefiles-0.1.0-py3-none-any.whl"
+VENDORED = "vendor/django_sitefiles-0.2.0-py3-none-any.whl"
 
 
 def bucket_files(project):

@@ -118,6 +118,25 @@ def test_static_files_are_served_by_the_web_server_itself(stack):
     print(f"\n{stack.server} {hashed} (br): {dict(brotli.headers)}")
 
 
+MISSING_FILES = (
+    "/static/css/site.0123456789ab.css",  # a hashed name of another release
+    "/static/css/never-collected.css",
+    "/media/never-uploaded.png",
+)
+
+
+def test_a_missing_file_is_an_error_no_cache_keeps(stack):
+    """The web server answers these itself (gunicorn is down): its 404 under
+    STATIC_URL or MEDIA_URL says no-store, not the lifetime of the files."""
+    with stack.gunicorn_stopped():
+        responses = {path: stack.get(path) for path in MISSING_FILES}
+
+    for path, response in responses.items():
+        assert response.status_code == 404, path
+        assert response.headers["Cache-Control"] == "no-store", path
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+
+
 def test_unhashed_static_files_are_cached_briefly(stack):
     response = stack.get("/static/css/site.css")
 

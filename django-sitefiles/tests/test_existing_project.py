@@ -155,6 +155,11 @@ def test_a_killed_collectstatic_blocks_nothing_and_the_deploy_serves(site, tmp_p
         plain = requests.get(
             url, headers={**headers, "Accept-Encoding": "identity"}, timeout=10
         )
+        other_release = requests.get(
+            re.sub(r"\.[0-9a-f]{12}\.", ".0123456789ab.", url),
+            headers=headers,
+            timeout=10,
+        )
 
     log = (tmp_path / "deploy.log").read_text()
     assert "System check identified no issues" in log, log
@@ -164,6 +169,8 @@ def test_a_killed_collectstatic_blocks_nothing_and_the_deploy_serves(site, tmp_p
     assert "max-age=315360000" in cache_control
     assert "immutable" in cache_control
     assert "Content-Encoding" not in plain.headers
+    assert other_release.status_code == 404
+    assert other_release.headers["Cache-Control"] == "no-store"
     assert b"body" in plain.content
     manifest = static_root / "staticfiles.json"
     assert manifest.is_file()

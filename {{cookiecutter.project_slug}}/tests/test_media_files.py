@@ -23,7 +23,12 @@ def test_media_is_served_back_in_debug(client, media_on_disk, debug_urls):
 def test_media_is_not_served_by_django_without_debug(client, media_on_disk):
     name = default_storage.save("avatars/me.txt", ContentFile(b"hello"))
 
-    assert client.get(default_storage.url(name)).status_code == 404
+    response = client.get(default_storage.url(name))
+
+    assert response.status_code == 404
+    # Nor kept by a cache: an upload missing here may be there a moment later
+    # (django-sitefiles' UncachedErrorsMiddleware).
+    assert response["Cache-Control"] == "no-store"
 
 
 def test_the_development_server_sends_media_whole_even_for_a_range(

@@ -40,6 +40,7 @@ print(serves_media())
 print(settings.ALLOWED_HOSTS)
 print(backend("private"))
 print(settings.SITEFILES_PRIVATE_MEDIA_SENDER)
+print(settings.MIDDLEWARE[0])
 """
 
 
@@ -104,6 +105,7 @@ def test_production_resolves_its_storages_and_never_serves_media(
         "sitefiles.cloud.{{ media }}.MediaStorage",
         "signed-url",
 {%- endif %}
+        "sitefiles.middleware.UncachedErrorsMiddleware",  # errors under file URLs
     ]
 
 
@@ -117,9 +119,10 @@ def test_local_serves_media_and_uses_plain_static_storage(run_with_settings):
         "1",
         "True",
     ]
-    assert lines[-2:] == [
+    assert lines[-3:] == [
         "django.core.files.storage.filesystem.FileSystemStorage",
         "django",
+        "sitefiles.middleware.UncachedErrorsMiddleware",
     ]
 
 
@@ -130,7 +133,11 @@ def test_test_settings_keep_media_and_private_media_in_memory(run_with_settings)
         "django.core.files.storage.memory.InMemoryStorage",
         "django.contrib.staticfiles.storage.StaticFilesStorage",
     ]
-    assert lines[-2:] == ["django.core.files.storage.memory.InMemoryStorage", "django"]
+    assert lines[-3:] == [
+        "django.core.files.storage.memory.InMemoryStorage",
+        "django",
+        "sitefiles.middleware.UncachedErrorsMiddleware",
+    ]
 
 
 def test_production_keeps_debug_off_whatever_the_environment_says(

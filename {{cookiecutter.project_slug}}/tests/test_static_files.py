@@ -33,6 +33,16 @@ def test_home_page_links_hashed_urls_under_production_storage(client, collected_
     assert re.search(r'href="/static/images/favicon\.[0-9a-f]{12}\.svg"', page)
 
 
+def test_a_hashed_name_this_release_lacks_is_a_404_no_cache_keeps(
+    client, collected_static
+):
+    """What a page of the next release links, asked of this one mid-deploy."""
+    response = client.get("/static/css/site.0123456789ab.css")
+
+    assert response.status_code == 404
+    assert response["Cache-Control"] == "no-store"
+
+
 def test_css_url_references_point_at_hashed_names(collected_static):
     css = collected_static / staticfiles_storage.stored_name("css/site.css")
 

@@ -23,4 +23,4 @@ configuration.py  system checks of the settings and storage options given
 project_setup.py  setting a project up on a machine (manage.py setup_project)
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

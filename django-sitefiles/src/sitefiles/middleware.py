@@ -1,9 +1,13 @@
-"""WhiteNoise's middleware, safe to serve STATIC_ROOT while collectstatic writes
-into it (a deploy that collects before it restarts the server, a worker that
-gunicorn starts mid-run).
+"""Middleware for the static and media URLs.
 
-WhiteNoise lists STATIC_ROOT when a worker starts, then answers from that list
-alone. Beside a collectstatic run, that list goes stale; here:
+UncachedErrorsMiddleware: an error under STATIC_URL or MEDIA_URL is never kept
+by a CDN or a browser (below).
+
+WhiteNoiseMiddleware: WhiteNoise's, safe to serve STATIC_ROOT while
+collectstatic writes into it (a deploy that collects before it restarts the
+server, a worker that gunicorn starts mid-run). WhiteNoise lists STATIC_ROOT
+when a worker starts, then answers from that list alone. Beside a collectstatic
+run, that list goes stale; here:
 
 - A static URL the list lacks is looked up on disk: a hashed file newer than
   the list, linked by a page that a worker rendered from a newer manifest (the
@@ -15,9 +19,15 @@ alone. Beside a collectstatic run, that list goes stale; here:
 """
 
 import os
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.utils.deprecation import MiddlewareMixin
 from whitenoise import middleware
+
+NO_STORE = "no-store"
 
 
 class WhiteNoiseMiddleware(middleware.WhiteNoiseMiddleware):
@@ -49,3 +59,41 @@ class WhiteNoiseMiddleware(middleware.WhiteNoiseMiddleware):
         if url in self.content_addressed:  # a hashed file new since the list
             self.files[url] = static_file
         return self.serve(static_file, request)
+
+
+class UncachedErrorsMiddleware(MiddlewareMixin):
+    """An error under STATIC_URL or MEDIA_URL carries Cache-Control: no-store.
+
+    A file missing here may exist a moment later, or on the next replica: a
+    page from a newer release links a hashed name this one lacks, an upload is
+    still on its way. Django's 404 has no Cache-Control, so each CDN keeps it
+    by its own defaults, and a page stays unstyled for everyone meanwhile.
+    First in MIDDLEWARE, so that it also sees what WhiteNoise answers (405,
+    416).
+    """
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if response.status_code >= 400 and request.path.startswith(file_prefixes()):
+            # Replaced, not patched: a lifetime meant for the file must not
+            # reach the error.
+            response.headers["Cache-Control"] = NO_STORE
+            response.headers.pop("Expires", None)
+        return response
+
+
+def file_prefixes() -> tuple[str, ...]:
+    """The path prefixes of STATIC_URL and MEDIA_URL that this site answers.
+
+    Read per error, since Django puts the script prefix in front of relative
+    URLs per request; a URL on another host (a CDN's) is not answered here.
+    """
+    prefixes = []
+    for url in (settings.STATIC_URL, settings.MEDIA_URL):
+        parts = urlsplit(url or "")
+        if not parts.netloc and parts.path.startswith("/"):
+            prefixes.append(
+                parts.path if parts.path.endswith("/") else parts.path + "/"
+            )
+    return tuple(prefixes)

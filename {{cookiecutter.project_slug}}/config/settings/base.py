@@ -28,6 +28,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A 404 or 5xx under STATIC_URL or MEDIA_URL says Cache-Control: no-store,
+    # so no CDN keeps a file missing for a moment, as during a deploy
+    # (django-sitefiles). First, to see what WhiteNoise answers too.
+    "sitefiles.middleware.UncachedErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # WhiteNoise serves STATIC_ROOT, safely while collectstatic runs
     # (django-sitefiles); it belongs right after SecurityMiddleware.
