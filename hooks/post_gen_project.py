@@ -43,7 +43,7 @@ def prune(project, answers):
     for question, values in answers["_options"].items():
         answer = json.dumps(answers[question]).strip('"')  # true, false, or text
         for value, option in values.items():
-            (chosen if value == answer else others).extend(option["files"])
+            (chosen if value == answer else others).extend(option.get("files", []))
     removed = sorted(
         {
             path.relative_to(project).as_posix()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cookiecutter.environment import StrictEnvironment
 
+from database_server import postgres_server
 from local_processes import self_signed_certificate, uv
 from scheduling import pytest_xdist_make_scheduler  # noqa: F401 (a hook)
 from support import (
@@ -46,6 +47,7 @@ TIERS = {
     "test_project_tooling.py": "tooling",
     "test_template_tooling.py": "tooling",
     "test_boot.py": "boot",
+    "test_database.py": "boot",
     "test_static_pipeline_faults.py": "web",
     "test_storage_pairs.py": "storage",
     "test_object_storage.py": "storage",
@@ -154,7 +156,7 @@ def boot(bake, project_python):
     """A generated project with an interpreter that has its dependencies.
 
     Projects of one Django line share its environment; a project that declares
-    more (django-storages for a bucket) adds them to it, once.
+    more (django-storages for a bucket, psycopg) adds them to it, once.
     """
     booted = {}
 
@@ -163,7 +165,7 @@ def boot(bake, project_python):
             answers = ANSWER_SETS[name]
             python = project_python(answers["django_version"])
             project = bake(**answers)
-            if "static_storage" in answers:
+            if "static_storage" in answers or "database" in answers:
                 install(python, project / "pyproject.toml")
             booted[name] = Booted(name, answers, project, python)
         return booted[name]
@@ -215,6 +217,13 @@ def shared_dir():
     path.chmod(0o755)
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgresql():
+    """A PostgreSQL server of this session's own (tests/database_server.py)."""
+    with postgres_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

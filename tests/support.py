@@ -38,6 +38,7 @@ def answer_set(
     media="local",
     manager="pip",
     frontend="none",
+    database="sqlite",
 ):
     name = f"django-{django}-{'uploads' if uploads else 'no-uploads'}-{web_server}"
     answers = {
@@ -54,6 +55,9 @@ def answer_set(
     if frontend != "none":
         name += f"-{frontend}"
         answers.update(frontend=frontend)
+    if database != "sqlite":
+        name += f"-{database}"
+        answers.update(database=database)
     return name, answers
 
 
@@ -96,6 +100,16 @@ FRONTEND_SETS = dict(
         answer_set("5.2", True, "apache", "s3", "s3", frontend=FRONTEND),
     ]
 )
+# PostgreSQL changes the settings, dependencies, Dockerfile, compose.yaml, the
+# workflow, bootstrap.py and the README: with each package manager and Django
+# line, with and without a web server, and with buckets.
+DATABASE_SETS = dict(
+    [
+        answer_set("5.2", True, "nginx", database="postgresql"),
+        answer_set("6.1", False, "none", manager="uv", database="postgresql"),
+        answer_set("5.2", True, "apache", "s3", "s3", database="postgresql"),
+    ]
+)
 ANSWER_SETS = {
     **dict(
         answer_set(*values)
@@ -104,6 +118,7 @@ ANSWER_SETS = {
     **STORAGE_SETS,
     **UV_SETS,
     **FRONTEND_SETS,
+    **DATABASE_SETS,
 }
 # Booting is slower: these cover every value of every option but storage, and
 # every Django line with and without the upload app.

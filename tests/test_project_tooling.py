@@ -9,8 +9,12 @@ the copy (a git repository, as a checkout is), setup-python is a fresh virtual
 environment of a Python the matrix allows, first in PATH, and cache has nothing
 to do; setup-uv is uv from the test extra, on PATH, with UV_PYTHON naming that
 Python (uv sync then builds .venv from uv.lock, as on GitHub); setup-node is
-this machine's Node.js and npm."""
+this machine's Node.js and npm. A `postgres` service is a PostgreSQL server
+of Debian's (tests/database_server.py) with the password the service declares,
+on a free port: `localhost:5432` in the variables the steps get names that port
+instead."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -22,6 +26,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from database_server import DATABASE, USER, postgres_server
 from local_processes import uv
 from support import (
     ANSWER_SETS,
@@ -46,6 +51,7 @@ TOOLING_SETS = [
     "django-5.2-uploads-apache-static-web_server-media-azure",
     "django-6.1-no-uploads-none-uv",
     "django-5.2-uploads-apache-static-s3-media-gcs-uv",
+    "django-5.2-uploads-nginx-postgresql",
 ]
 WORKFLOW = Path(".github", "workflows", "ci.yml")
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
@@ -345,6 +351,14 @@ class Runner:
 
     def job(self, job_id, matrix=None):
         job = self.workflow["jobs"][job_id]
+        with contextlib.ExitStack() as services:
+            self.ports = {
+                name: services.enter_context(service_stand_in(name, service))
+                for name, service in job.get("services", {}).items()
+            }
+            return self.steps(job_id, job, matrix)
+
+    def steps(self, job_id, job, matrix):
         github_env = self.tmp_path / f"github-env-{job_id}"
         github_env.write_text("")
         written = {}
@@ -384,12 +398,17 @@ class Runner:
             self.ran.append((job_id, label, output))
         return written
 
-    @staticmethod
-    def variables(declared):
+    def variables(self, declared):
         declared = declared or {}
         for key, value in declared.items():
             assert "${{" not in str(value), f"{key}: expressions are not run here"
-        return {key: str(value) for key, value in declared.items()}
+        values = {key: str(value) for key, value in declared.items()}
+        for port in getattr(self, "ports", {}).values():
+            values = {
+                key: value.replace("localhost:5432", f"127.0.0.1:{port}")
+                for key, value in values.items()
+            }
+        return values
 
     def check_python(self, wanted, matrix):
         if wanted == "${{ matrix.python-version }}":
@@ -415,6 +434,20 @@ class Runner:
         return values
 
 
+@contextlib.contextmanager
+def service_stand_in(name, service):
+    """A job's service container, as this machine runs it: its port."""
+    assert name == "postgres", f"no stand-in for the service {name}"
+    assert service["image"].startswith("postgres:"), service["image"]
+    assert service["ports"] == ["5432:5432"], service["ports"]
+    declared = service["env"]
+    assert (declared["POSTGRES_USER"], declared["POSTGRES_DB"]) == (USER, DATABASE)
+    with postgres_server() as server:
+        password = declared["POSTGRES_PASSWORD"].replace("'", "''")
+        server.psql(f"ALTER ROLE {USER} PASSWORD '{password}'")
+        yield server.port
+
+
 def virtual_environment(python, destination, project=None):
     """A fresh environment with pip, as setup-python gives. With ``project``,
     its declared dependencies are already there (from uv's cache, as the other
@@ -438,6 +471,8 @@ RUN_SETS = {
     # uv sync from uv.lock, then uv run for every command, on the newer line;
     # npm ci and the front-end build before the tests.
     "django-6.1-no-uploads-none-uv-esbuild-tailwind": set(),
+    # The tests against the job's PostgreSQL service, with uv.
+    "django-6.1-no-uploads-none-uv-postgresql": set(),
 }
 
 

@@ -327,11 +327,19 @@ def test_compose_runs_the_dockerfile_s_targets_with_declared_volumes(project, an
     assert services["migrate"]["image"] == services["app"]["image"] == project.name
     assert mounted == set(compose["volumes"])
     assert ("media" in mounted) == (answers.get("media_storage", "local") == "local")
+    postgresql = answers.get("database") == "postgresql"
+    # PostgreSQL's service, or SQLite's file on a volume: never both.
+    assert ("postgres" in mounted) == postgresql
+    assert ("data" in mounted) == (not postgresql)
+    database = {"db"} if postgresql else set()
+    if postgresql:
+        assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+        assert services["db"]["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
     if server == "none":
-        assert set(services) == {"migrate", "app"}
+        assert set(services) == {"migrate", "app", *database}
         assert not (project / "deploy" / "web-server.sh").exists()
     else:
-        assert set(services) == {"migrate", "app", server}
+        assert set(services) == {"migrate", "app", server, *database}
         assert services[server]["build"]["target"] in stages
         assert (project / "deploy" / "web-server.sh").is_file()
 

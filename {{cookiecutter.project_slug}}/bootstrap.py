@@ -3,6 +3,7 @@
 {%- set production = on_disk or cookiecutter.web_server != "none" -%}
 {%- set frontend = cookiecutter.frontend != "none" -%}
 {%- set vendored = cookiecutter._sitefiles.source == "vendor" -%}
+{%- set postgresql = cookiecutter.database == "postgresql" -%}
 """Set this project up on a machine: right after ``git clone``, or again at any time.
 
     python3 bootstrap.py
@@ -22,14 +23,23 @@ then runs ``manage.py setup_project`` (django-sitefiles) with it, which makes
 {%- else -%}
 - media/ and staticfiles/, each kept in git by an empty .gitkeep;
 {%- endif %}
+{%- if postgresql %}
+- .env from .env.example, with a fresh secret key and compose's database
+  password;
+{%- else %}
 - .env from .env.example, with a fresh secret key;
+{%- endif %}
 {%- if frontend %}
 - frontend/dist/ from frontend/src/ (npm ci, npm run build), if npm is here;
 {%- endif %}
 {%- if on_disk %}
 - staticfiles/ with production's storage (collectstatic);
 {%- endif %}
+{%- if postgresql %}
+- the local PostgreSQL database's tables (migrate), once the database exists;
+{%- else %}
 - the local SQLite database (migrate);
+{%- endif %}
 {%- if cookiecutter.web_server != "none" %}
 - deploy/{{ cookiecutter.web_server }}.conf from the settings (manage.py webserver_config).
 {%- endif %}
@@ -63,11 +73,21 @@ FIND_LINKS = "vendor"
 {%- endif %}
 COMMAND_TIMEOUT = 900  # seconds; a dependency install on a slow network
 # What the project's environment runs next: the steps that need Django.
-{%- if production or frontend %}
+{%- if production or frontend or postgresql %}
 SETUP = (
     "setup_project",
+{%- if postgresql %}
+    # compose.yaml's database service takes its password from .env.
+    "--secret-variable=DJANGO_SECRET_KEY",
+    "--secret-variable=POSTGRES_PASSWORD",
+{%- endif %}
 {%- if production %}
     "--production-settings=config.settings.production",
+{%- endif %}
+{%- if production and postgresql %}
+    # Production settings require DATABASE_URL; collectstatic and the web
+    # server config never connect.
+    "--stand-in=DATABASE_URL=postgres://stand-in/stand-in",
 {%- endif %}
 {%- if production and buckets %}
     # Production settings require bucket names; what runs here with them does

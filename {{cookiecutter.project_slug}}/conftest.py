@@ -89,14 +89,15 @@ def run_with_settings():
 
     Settings modules are read once per process, so checking what another
     environment really resolves to needs a process of its own. DJANGO_ENV_FILE
-    points at an empty file, so only the variables given here count.
+    points at an empty file, so only the variables given here count
+    (DATABASE_URL too: CI sets one for the test run).
     """
 
     def run(module, *arguments, **variables):
         environment = {
             key: value
             for key, value in os.environ.items()
-            if not key.startswith("DJANGO_")
+            if not key.startswith("DJANGO_") and key != "DATABASE_URL"
         }
         environment.update(
             DJANGO_SETTINGS_MODULE=module, DJANGO_ENV_FILE=os.devnull, **variables
@@ -119,6 +120,10 @@ def production_variables():
     return {
         "DJANGO_SECRET_KEY": PRODUCTION_TEST_SECRET,
         "DJANGO_ALLOWED_HOSTS": "example.com",
+{%- if cookiecutter.database == "postgresql" %}
+        # Production names its database server; nothing here connects to it.
+        "DATABASE_URL": "postgres://app@db.example.com/app",
+{%- endif %}
 {%- if cookiecutter.static_storage in ["s3", "gcs", "azure"] %}
         "DJANGO_STATIC_BUCKET": "example-static",
 {%- endif %}

@@ -155,6 +155,23 @@ def test_env_file_gets_a_fresh_secret_and_private_permissions(tmp_path):
     assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
 
 
+def test_each_secret_variable_gets_a_secret_of_its_own(tmp_path):
+    example = tmp_path / ".env.example"
+    example.write_text("DJANGO_SECRET_KEY=\n# POSTGRES_PASSWORD=\nPOSTGRES_PASSWORD=\n")
+
+    detail = project_setup.write_env_file(
+        tmp_path / ".env", example, "DJANGO_SECRET_KEY", "POSTGRES_PASSWORD"
+    )
+
+    lines = (tmp_path / ".env").read_text().splitlines()
+    secret, password = (line.partition("=")[2] for line in lines[::2])
+    assert detail == "fresh DJANGO_SECRET_KEY and POSTGRES_PASSWORD"
+    assert len(secret) >= 50
+    assert len(password) >= 50
+    assert secret != password
+    assert lines[1] == "# POSTGRES_PASSWORD="  # comments stay as they are
+
+
 def test_secrets_avoid_characters_django_environ_treats_specially():
     secrets = {project_setup.new_secret_key() for _ in range(200)}
 
@@ -289,6 +306,29 @@ def test_migrate_leaves_a_configured_database_alone(project, monkeypatch):
 
     assert called == []
     assert skipped.value.fix == ["py manage.py migrate --noinput"]
+
+
+def test_migrate_waits_for_a_database_server_that_does_not_answer(project, monkeypatch):
+    """A PostgreSQL project's default database, not created yet: skipped, with
+    the reason and the command for later (the template's suite runs this
+    against a real server)."""
+    from django.db import connections
+
+    called = []
+    monkeypatch.setattr(
+        "django.core.management.call_command", lambda *a, **k: called.append(a)
+    )
+    monkeypatch.setitem(
+        connections["default"].settings_dict, "ENGINE", "django.db.backends.postgresql"
+    )
+    reason = 'DATABASES["default"] (database site) cannot be reached: no such database'
+    monkeypatch.setattr("sitefiles.readiness.database_problem", lambda alias: reason)
+
+    with pytest.raises(SkippedStepError, match="no such database") as skipped:
+        project_setup.migrate(project, {})
+
+    assert called == []
+    assert skipped.value.fix[-1] == "py manage.py migrate --noinput"
 
 
 def test_collectstatic_runs_with_production_settings_and_the_stand_ins(

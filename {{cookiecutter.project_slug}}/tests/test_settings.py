@@ -162,6 +162,10 @@ REFUSED = [
     ("DJANGO_SECURE_HSTS_SECONDS", "abc"),
     ("DJANGO_SECURE_SSL_REDIRECT", "flase"),
     ("DATABASE_URL", "postgres//app@db/app"),
+{%- if cookiecutter.database == "postgresql" %}
+    ("DATABASE_URL", None),
+    ("DJANGO_DB_CONN_MAX_AGE", "a minute"),
+{%- endif %}
 {%- if static in ["s3", "gcs", "azure"] %}
     ("DJANGO_STATIC_BUCKET", None),
 {%- endif %}

@@ -9,7 +9,7 @@ class SitefilesConfig(AppConfig):
     verbose_name = "Static and media files"
 
     def ready(self):
-        from sitefiles import checks, configuration
+        from sitefiles import checks, configuration, readiness
         from sitefiles.cloud import checks as cloud_checks
 
         register(configuration.unknown_settings)
@@ -23,6 +23,8 @@ class SitefilesConfig(AppConfig):
         register(checks.whitenoise_after_security, Tags.staticfiles)
         register(checks.media_not_served_by_django, Tags.urls, Tags.security)
         register(checks.collectstatic_publishes_to_the_bucket, Tags.staticfiles)
+        # With databases only (migrate, check --database): it connects.
+        register(readiness.databases_reachable, Tags.database)
         # Deploy only: a production server runs collectstatic before starting.
         register(checks.static_files_collected, Tags.staticfiles, deploy=True)
         # Deploy only: settings may read bucket values without checking them,

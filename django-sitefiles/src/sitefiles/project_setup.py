@@ -211,34 +211,38 @@ def new_secret_key():
     return secrets.token_urlsafe(50)
 
 
-def env_file_text(example, variable, secret_key):
-    """The example's text with ``variable`` set to ``secret_key``."""
-    lines = [
-        f"{variable}={secret_key}" if line.startswith(f"{variable}=") else line
-        for line in example.splitlines()
-    ]
+def env_file_text(example, secrets_by_variable):
+    """The example's text with each variable set to its secret."""
+    lines = []
+    for line in example.splitlines():
+        variable = line.partition("=")[0]
+        if "=" in line and variable in secrets_by_variable:
+            line = f"{variable}={secrets_by_variable[variable]}"
+        lines.append(line)
     return "\n".join(lines) + "\n"
 
 
-def write_env_file(env_file, example, variable):
-    """Write ``env_file`` from ``example`` with a fresh secret in ``variable``;
-    an existing one is kept."""
+def write_env_file(env_file, example, *variables):
+    """Write ``env_file`` from ``example`` with a fresh secret in each of
+    ``variables``; an existing one is kept."""
     if env_file.exists():
         return f"kept the existing {env_file.name}"
+    names = " and ".join(variables)
     fix = [
         f"cp {example.name} {env_file.name}",
-        f"# then set {variable} in {env_file.name} to the output of:",
+        f"# then set {names} in {env_file.name}, each to the output of:",
         'python -c "import secrets; print(secrets.token_urlsafe(50))"',
     ]
     try:
-        text = env_file_text(example.read_text(), variable, new_secret_key())
+        secrets_by_variable = {variable: new_secret_key() for variable in variables}
+        text = env_file_text(example.read_text(), secrets_by_variable)
         env_file.write_text(text)
         env_file.chmod(0o600)
     except FileNotFoundError as error:
         raise SkippedStepError(f"there is no {example.name}", fix) from error
     except OSError as error:
         raise StepError(f"could not write {env_file.name}: {error}", fix) from error
-    return f"fresh {variable}"
+    return f"fresh {names}"
 
 
 def npm_commands():
@@ -269,22 +273,27 @@ def collect_static(project, static_root):
 
 def migrate(project, environ=os.environ):
     """The database of these settings, in this process: a local SQLite file is
-    made. One that DATABASE_URL names may not be up yet."""
+    made. A database server may not be set up yet, and one that DATABASE_URL
+    names may not be up yet: skipped, with the command for later."""
     from django.core.management import call_command
     from django.db import connections
+
+    from sitefiles.readiness import database_problem
 
     if "DATABASE_URL" in environ:
         raise SkippedStepError(
             "DATABASE_URL is set in your environment: migrate once it is ready",
             [project.shown(("migrate", "--noinput"))],
         )
+    fix = [project.shown(("migrate", "--noinput"))]
+    engine = connections["default"].settings_dict["ENGINE"]
+    problem = None if engine.endswith("sqlite3") else database_problem("default")
+    if problem:  # a server not set up yet: README.md says how
+        raise SkippedStepError(problem, ["# once the database answers:", *fix])
     try:
         call_command("migrate", interactive=False, verbosity=0)
     except Exception as error:
-        raise StepError(
-            f"{type(error).__name__}: {error}",
-            [project.shown(("migrate", "--noinput"))],
-        ) from error
+        raise StepError(f"{type(error).__name__}: {error}", fix) from error
     database = connections["default"].settings_dict
     if database["ENGINE"].endswith("sqlite3"):
         return shown_path(project.root, database["NAME"])

@@ -62,11 +62,24 @@ TEMPLATES = [
     },
 ]
 
+{%- if cookiecutter.database == "postgresql" %}
+# PostgreSQL at DATABASE_URL (postgres://user:password@host:5432/name). The
+# default is the database named as the project on this machine's server,
+# through its socket as your own user (README.md, "Develop"); production must
+# set its own.
+DATABASES = {
+    "default": env.db_url(
+        "DATABASE_URL",
+        default="postgres:///{{ cookiecutter.project_slug }}",
+    ),
+}
+{%- else %}
 DATABASES = {
     "default": env.db_url(
         "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     ),
 }
+{%- endif %}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -47,6 +47,15 @@ if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "DJANGO_ALLOWED_HOSTS must name the site's hosts (example.com), not '*'."
     )
+{%- if cookiecutter.database == "postgresql" %}
+
+# PostgreSQL: production names its server, never the local default. Each
+# gunicorn worker keeps its connection DJANGO_DB_CONN_MAX_AGE seconds and checks
+# it before reuse, so a restarted database server costs no request an error.
+DATABASES = {"default": env.db_url("DATABASE_URL")}
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_DB_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+{%- endif %}
 {%- if cloud %}
 
 # Object storage. Values are read here as given; `manage.py check --deploy`

@@ -55,8 +55,10 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--secret-variable",
-            default="DJANGO_SECRET_KEY",
-            help="The variable that holds the secret key. Default: DJANGO_SECRET_KEY.",
+            action="append",
+            metavar="NAME",
+            help="A variable .env gets a fresh secret in (repeatable: a database"
+            " password too). Default: DJANGO_SECRET_KEY.",
         )
         parser.add_argument(
             "--npm", action="store_true", help="Build the front end with npm first."
@@ -114,6 +116,9 @@ class Command(BaseCommand):
         if steps.failed:
             sys.exit(1)
 
+    def secret_variables(self, options):
+        return options["secret_variable"] or ["DJANGO_SECRET_KEY"]
+
     def directories(self, root):
         """What the project writes into and git keeps, empty: MEDIA_ROOT,
         STATIC_ROOT, and STATICFILES_DIRS that a build fills (frontend/dist)."""
@@ -145,7 +150,7 @@ class Command(BaseCommand):
             project_setup.write_env_file,
             example.with_name(".env"),
             example,
-            options["secret_variable"],
+            *self.secret_variables(options),
         )
         if options["npm"]:
             steps.run("Build the front end", project_setup.build_frontend, root)
@@ -169,10 +174,8 @@ class Command(BaseCommand):
         """What the steps run, in order, as a person types them."""
         commands = []
         if not (project.root / ".env").exists():
-            commands.append(
-                f"cp {options['env_example']} .env    # then set"
-                f" {options['secret_variable']} in it"
-            )
+            names = " and ".join(self.secret_variables(options))
+            commands.append(f"cp {options['env_example']} .env    # then set {names}")
         if options["npm"]:
             commands += project_setup.npm_commands()
         environment = project.production_environment()
