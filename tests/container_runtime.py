@@ -7,6 +7,7 @@ so a later run reuses them. crun fails on this kernel's hybrid cgroups, and runc
 without these limits.
 """
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -37,6 +38,20 @@ PYTHON_PACKAGES = ["python3", "python3-venv", "ca-certificates", "passwd"]
 # packages to unpack).
 NODE_IMAGE = f"localhost/template-container-node:{PYTHON_SUITE}-2"
 NODE_PACKAGES = ["nodejs", "ca-certificates"]
+# Stands in for the official PostgreSQL image that compose.yaml's db service
+# names: Debian 13's PostgreSQL 17, with an entrypoint that does what the
+# official one does (on its first start, a cluster in PGDATA owned by
+# POSTGRES_USER with POSTGRES_PASSWORD, the database POSTGRES_DB, password
+# sign-in over TCP; then the server as the user postgres) and the server's
+# programs (pg_isready) on PATH. The tag names the entrypoint's version
+# (container_images/postgres-entrypoint.sh).
+POSTGRES_PACKAGES = ["postgresql-17"]
+POSTGRES_BIN = "/usr/lib/postgresql/17/bin"
+POSTGRES_ENTRYPOINT = (
+    Path(__file__).with_name("container_images") / "postgres-entrypoint.sh"
+)
+POSTGRES_TAG = hashlib.sha256(POSTGRES_ENTRYPOINT.read_bytes()).hexdigest()[:8]
+POSTGRES_IMAGE = f"localhost/template-container-postgres:{PYTHON_SUITE}-{POSTGRES_TAG}"
 
 
 def run(command, timeout=900, **options):
@@ -56,9 +71,10 @@ def missing(*tools):
     return None
 
 
-def debian_image(tag, suite, packages, work, hooks=()):
+def debian_image(tag, suite, packages, work, hooks=(), changes=()):
     """A minimal Debian ``suite`` with ``packages``, as the podman image ``tag``:
-    made once, in ``work``, and kept. ``hooks``: mmdebstrap customize hooks."""
+    made once, in ``work``, and kept. ``hooks``: mmdebstrap customize hooks;
+    ``changes``: Dockerfile instructions for the image (ENV, ENTRYPOINT)."""
     if run(["podman", "image", "exists", tag]).returncode == 0:
         return tag
     rootfs = work / "rootfs.tar"
@@ -68,7 +84,8 @@ def debian_image(tag, suite, packages, work, hooks=()):
         + ["--quiet", suite, str(rootfs)]
     )
     assert built.returncode == 0, built.stderr
-    imported = run(["podman", "import", str(rootfs), tag])
+    changed = [option for change in changes for option in ("--change", change)]
+    imported = run(["podman", "import", *changed, str(rootfs), tag])
     assert imported.returncode == 0, imported.stderr
     rootfs.unlink()
     return tag
@@ -86,6 +103,23 @@ def node_image(work):
         'ln -s ../lib/node_modules/npm/bin/npm-cli.js "$1/usr/bin/npm"',
     )
     return debian_image(NODE_IMAGE, PYTHON_SUITE, NODE_PACKAGES, work, hooks)
+
+
+def postgres_image(work):
+    hooks = (
+        # The cluster Debian's package makes; the entrypoint makes its own.
+        'rm -rf "$1/var/lib/postgresql/17/main" "$1/etc/postgresql/17/main"',
+        f"upload {POSTGRES_ENTRYPOINT} /usr/local/bin/docker-entrypoint.sh",
+        'chmod 755 "$1/usr/local/bin/docker-entrypoint.sh"',
+    )
+    changes = (
+        f"ENV PATH={POSTGRES_BIN}:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]',
+        "STOPSIGNAL SIGINT",
+    )
+    return debian_image(
+        POSTGRES_IMAGE, PYTHON_SUITE, POSTGRES_PACKAGES, work, hooks, changes
+    )
 
 
 def build(project, tag, *options):

@@ -3,13 +3,21 @@ runtime: podman from Debian's packages, podman-compose from PyPI.
 
 No image registry is reachable here, so Debian 13 (its own Python 3.13, what the
 official slim image carries for both Django lines) stands in for both base
-images, passed as the PYTHON_IMAGE and WEB_SERVER_IMAGE build arguments; pip
-trusts this machine's CA through the build secret the Dockerfile documents.
+images, passed as the PYTHON_IMAGE and WEB_SERVER_IMAGE build arguments, and,
+with Debian's PostgreSQL 17, for compose's database image; pip trusts this
+machine's CA through the build secret the Dockerfile documents.
 The images are built as the README's `docker build` lines build them, and the
 README's compose steps run them, with an override file that only renames the
 images (unique per run) and, for object storage, puts the site on the host's
 network to reach moto on loopback. Everything else is the generated project as
 a user builds and runs it.
+
+Debian 12's podman (4.3) neither runs health checks (it schedules them with
+systemd timers) nor starts a container whose dependency has dependencies of its
+own (podman-compose#921, fixed in podman 5.6), and podman-compose ignores
+`service_healthy` before podman 4.6. So `up` here starts one service at a time
+in compose.yaml's dependency order, each once its `depends_on` conditions hold
+(health checks run as an engine runs them), as Docker Compose does.
 """
 
 import html
@@ -32,11 +40,13 @@ from container_runtime import (
     LIMITS,
     NODE_IMAGE,
     PODMAN,
+    POSTGRES_IMAGE,
     PYTHON_IMAGE,
     build,
     missing,
     node_image,
     podman_compose,
+    postgres_image,
     python_image,
     run,
 )
@@ -60,12 +70,13 @@ ANSWER_SETS = {
     # pip; nginx serves static files from its image and the uploads volume.
     "default": {},
     # uv; Apache serves static files (no WhiteNoise), the built front end
-    # among them, and the uploads volume.
-    "apache-uv": {
+    # among them, and the uploads volume; the database is compose's PostgreSQL.
+    "apache-uv-postgresql": {
         "web_server": "apache",
         "package_manager": "uv",
         "static_storage": "web_server",
         "frontend": FRONTEND,
+        "database": "postgresql",
     },
     # gunicorn alone, behind a proxy; static files and uploads in S3 (moto).
     "none-s3": {"web_server": "none", "static_storage": "s3", "media_storage": "s3"},
@@ -111,6 +122,18 @@ def stand_in_node_image(tmp_path_factory):
     return node_image(tmp_path_factory.mktemp("node-image"))
 
 
+@pytest.fixture(scope="session")
+def stand_in_postgres_image(tmp_path_factory):
+    reason = missing("mmdebstrap")
+    if reason:
+        skip_or_fail(reason)
+    return postgres_image(tmp_path_factory.mktemp("postgres-image"))
+
+
+def uses_postgresql(name):
+    return ANSWER_SETS[name].get("database") == "postgresql"
+
+
 @pytest.fixture(scope="module", params=sorted(ANSWER_SETS))
 def images(request, bake, stand_in_base_image, built_tags, tmp_path_factory):
     """The answer set's project, with a machine's secrets and data beside the
@@ -121,7 +144,11 @@ def images(request, bake, stand_in_base_image, built_tags, tmp_path_factory):
     project = tmp_path_factory.mktemp(f"image-{name}") / "my_site"
     shutil.copytree(bake(**answers), project)
     # The .env the set-up writes, with a secret of this machine's in it.
-    write_env_file(project / ".env", project / ".env.example", "DJANGO_SECRET_KEY")
+    secrets = ["DJANGO_SECRET_KEY"]
+    if uses_postgresql(name):
+        secrets.append("POSTGRES_PASSWORD")
+        request.getfixturevalue("stand_in_postgres_image")
+    write_env_file(project / ".env", project / ".env.example", *secrets)
     with (project / ".env").open("a") as env_file:
         env_file.write(f"# {BUILD_SECRET}\n")
     (project / "db.sqlite3").write_text(BUILD_SECRET)
@@ -212,11 +239,41 @@ class Stack:
         }
         if self.web:
             services[self.images.server] = {"image": self.images.web}
+        if uses_postgresql(self.images.name):
+            services["db"] = {"image": POSTGRES_IMAGE}
         if self.storage is not None:
             for service in ("migrate", "app"):
                 services[service]["network_mode"] = "host"
         self.override = self.work / "compose.override.yaml"
         self.override.write_text(yaml.safe_dump({"services": services}))
+
+    def up(self, *options):
+        """`compose up -d`: each service once its dependencies' conditions hold."""
+        services = self.services()
+        for service in dependency_order(services):
+            for dependency, condition in depends_on(services[service]).items():
+                self.wait_for(dependency, condition)
+            self.compose("up", "-d", "--no-deps", *options, service)
+
+    def services(self):
+        return yaml.safe_load((self.images.project / "compose.yaml").read_text())[
+            "services"
+        ]
+
+    def wait_for(self, service, condition, timeout=120):
+        container = self.container(service)
+        if condition == "service_completed_successfully":
+            waited = run(["podman", "wait", container], timeout=timeout)
+            logs = run(["podman", "logs", container]).stderr[-4000:]
+            assert waited.stdout.strip() == "0", f"{service} failed:\n{logs}"
+        elif condition == "service_healthy":
+            deadline = time.monotonic() + timeout
+            while run([*PODMAN, "healthcheck", "run", container]).returncode != 0:
+                logs = run(["podman", "logs", container]).stderr[-4000:]
+                assert time.monotonic() < deadline, f"{service} is not healthy:\n{logs}"
+                time.sleep(1)
+        else:
+            assert condition == "service_started", condition
 
     def compose(self, *arguments, check=True, timeout=300):
         result = run(
@@ -285,6 +342,30 @@ class Stack:
         return str(self.trusted) if self.trusted else True
 
 
+def depends_on(service):
+    """A service's dependencies and their conditions (the list form is
+    `service_started`)."""
+    dependencies = service.get("depends_on", {})
+    if isinstance(dependencies, list):
+        return dict.fromkeys(dependencies, "service_started")
+    return {name: spec["condition"] for name, spec in dependencies.items()}
+
+
+def dependency_order(services):
+    """The services, each after those it depends on."""
+    ordered = []
+
+    def visit(name):
+        if name not in ordered:
+            for dependency in depends_on(services[name]):
+                visit(dependency)
+            ordered.append(name)
+
+    for name in services:
+        visit(name)
+    return ordered
+
+
 def set_variables(env_file, variables):
     """Set ``variables`` in an env file: in place where it assigns them, at
     its end where it does not."""
@@ -307,8 +388,6 @@ def readme_compose_steps(project):
     for line in block.splitlines():
         assert line.startswith("docker compose "), line
         arguments = shlex.split(line.removeprefix("docker compose "))
-        if arguments[0] == "up":
-            arguments.append("--no-build")
         if arguments[0] != "build":
             steps.append(arguments)
     assert steps[-1][:2] == ["up", "-d"], steps
@@ -348,7 +427,10 @@ def stack(images, tmp_path_factory):
         stack = Stack(images, work, environment, storage=server, site_port=port)
         try:
             for arguments in readme_compose_steps(images.project):
-                stack.compose(*arguments)
+                if arguments[:2] == ["up", "-d"]:
+                    stack.up("--no-build", *arguments[2:])
+                else:
+                    stack.compose(*arguments)
             stack.wait_until_up()
             yield stack
         finally:
@@ -438,7 +520,7 @@ def test_uploads_are_served_and_outlive_the_containers(stack):
     first = stack.get(media_url)
 
     stack.down()  # the containers go; the named volumes stay
-    stack.compose("up", "-d", "--no-build")
+    stack.up("--no-build")
     stack.wait_until_up()  # requests trust only the certificate made on the first start
 
     assert first.status_code == 200
@@ -535,3 +617,56 @@ def test_a_css_change_rebuilds_on_the_cached_dependencies(images, built_tags):
     (install,) = [step for step in steps if "install" in step.partition("\n")[0]]
     assert "Using cache" in install, install
     assert collected.stdout.strip(), collected
+
+
+@pytest.mark.parametrize("images", ["apache-uv-postgresql"], indirect=True)
+def test_the_site_keeps_its_data_in_the_database_service(stack):
+    """The site reaches compose's PostgreSQL (never a SQLite fallback), whose
+    health check it waited for; the data lives in the volume "postgres"."""
+    connected = run(
+        ["podman", "exec", stack.container("app"), "python", "-c"]
+        + [
+            "from django.db import connection; connection.ensure_connection(); "
+            "print(connection.vendor, connection.settings_dict['HOST'])"
+        ]
+    )
+    healthy = run([*PODMAN, "healthcheck", "run", stack.container("db")])
+    volumes = run(
+        ["podman", "volume", "ls", "--format", "{{.Name}}"]
+        + ["--filter", f"label=io.podman.compose.project={stack.name}"]
+    ).stdout.split()
+
+    assert connected.stdout.split() == ["postgresql", "db"], connected.stderr
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    assert f"{stack.name}_postgres" in volumes
+    assert f"{stack.name}_data" not in volumes
+
+
+def test_compose_refuses_to_start_without_the_database_password(bake, tmp_path):
+    """The .env as .env.example has it, POSTGRES_PASSWORD blank: nothing
+    starts, and the error names the variable."""
+    reason = missing()
+    if reason:
+        skip_or_fail(reason)
+    project = bake(**ANSWER_SETS["apache-uv-postgresql"])
+    shutil.copy(project / "compose.yaml", tmp_path / "compose.yaml")
+    shutil.copy(project / ".env.example", tmp_path / ".env")
+    assert re.search(r"(?m)^POSTGRES_PASSWORD=$", (tmp_path / ".env").read_text())
+    command, environment = podman_compose(tmp_path)
+    name = f"compose-test-{uuid.uuid4().hex[:8]}"
+
+    started = run(
+        [*command, "-p", name, "up", "-d", "--no-build"],
+        cwd=tmp_path,
+        env=environment,
+        timeout=120,
+    )
+
+    output = started.stdout + started.stderr
+    left = run(
+        ["podman", "ps", "--all", "--format", "{{.Names}}"]
+        + ["--filter", f"label=io.podman.compose.project={name}"]
+    )
+    assert started.returncode != 0, output
+    assert "set POSTGRES_PASSWORD in .env" in output
+    assert left.stdout.strip() == "", left.stdout
