@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "tests.site",
 ]
 MIDDLEWARE = [
+    "sitefiles.middleware.ProbesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "sitefiles.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

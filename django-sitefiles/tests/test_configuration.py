@@ -65,6 +65,8 @@ def test_a_template_era_name_warns_until_it_is_renamed(settings):
         ("SITEFILES_MAX_IMAGE_PIXELS", -1),
         ("SITEFILES_DIRECT_UPLOAD_MAX_SIZE", 1.5),
         ("SITEFILES_PRIVATE_MEDIA_SENDER", "x-sendfile"),
+        ("SITEFILES_LIVE_PATH", "livez"),
+        ("SITEFILES_READY_PATH", "/readyz "),
     ],
 )
 def test_a_value_of_the_wrong_kind_is_named_with_what_it_must_be(settings, name, value):

@@ -160,6 +160,8 @@ def test_a_killed_collectstatic_blocks_nothing_and_the_deploy_serves(site, tmp_p
             headers=headers,
             timeout=10,
         )
+        # As a balancer probes: by address, over plain HTTP.
+        ready = requests.get(f"{base}/readyz", timeout=10)
 
     log = (tmp_path / "deploy.log").read_text()
     assert "System check identified no issues" in log, log
@@ -171,6 +173,7 @@ def test_a_killed_collectstatic_blocks_nothing_and_the_deploy_serves(site, tmp_p
     assert "Content-Encoding" not in plain.headers
     assert other_release.status_code == 404
     assert other_release.headers["Cache-Control"] == "no-store"
+    assert (ready.status_code, ready.text) == (200, "ready\n")
     assert b"body" in plain.content
     manifest = static_root / "staticfiles.json"
     assert manifest.is_file()

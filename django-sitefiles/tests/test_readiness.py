@@ -1,12 +1,16 @@
-"""sitefiles.E020: a database that cannot be reached stops `migrate` and
-`check --database` with one line that says where it looked, never the password.
-(The template's suite runs it against a real PostgreSQL server.)"""
+"""sitefiles.readiness: E020, a database that cannot be reached stops `migrate`
+and `check --database` with one line that says where it looked, never the
+password (the template's suite runs it against a real PostgreSQL server); and
+the live and ready views, ready only with the database answering and the static
+manifest loaded and naming files that exist."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.db import OperationalError
 
 from sitefiles.readiness import unreachable
@@ -14,10 +18,10 @@ from sitefiles.readiness import unreachable
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
-def manage(*arguments, database):
+def manage(*arguments, database, settings="tests.settings"):
     environment = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DJANGO_SETTINGS_MODULE": settings,
         "TEST_SITE_DATABASE": str(database),
     }
     return subprocess.run(
@@ -82,3 +86,131 @@ def test_the_password_never_reaches_the_message():
         " cannot be reached: connection failed: FATAL: password authentication "
         'failed for user "app" (********)'
     )
+
+
+NEVER_CACHED = "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
+def readiness_records(caplog):
+    """What the views logged (django.request logs each 503 as well)."""
+    return [record for record in caplog.records if record.name == "sitefiles.readiness"]
+
+
+def test_live_answers_without_looking_at_anything(client):
+    """No database access (pytest-django would refuse it) and no manifest."""
+    answer = client.get("/livez")
+
+    assert answer.status_code == 200
+    assert answer.content == b"live\n"
+    assert answer["Cache-Control"] == NEVER_CACHED
+
+
+@pytest.mark.django_db
+def test_ready_with_the_database_and_names_as_they_are(client, caplog):
+    answer = client.get("/readyz")
+
+    assert answer.status_code == 200
+    assert answer.content == b"ready\n"
+    assert answer["Cache-Control"] == NEVER_CACHED
+    assert not readiness_records(caplog)
+
+
+@pytest.mark.django_db
+def test_ready_once_the_manifest_names_files_that_exist(client, collected_static):
+    answer = client.get("/readyz")
+
+    assert answer.status_code == 200
+
+
+@pytest.mark.django_db
+def test_not_ready_before_collectstatic(client, settings, tmp_path, caplog):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "sitefiles.storage.CompressedManifestStorage"},
+    }
+    settings.STATIC_ROOT = tmp_path / "empty"
+
+    answer = client.get("/readyz")
+
+    assert answer.status_code == 503
+    assert answer.content == b"not ready\n"  # the reasons are for the log alone
+    assert answer["Cache-Control"] == NEVER_CACHED
+    (record,) = readiness_records(caplog)
+    assert record.levelname == "ERROR"
+    assert record.getMessage() == (
+        "Not ready: the static manifest (staticfiles.json) this process loaded is "
+        "missing or empty: run collectstatic, then restart the process"
+    )
+
+
+@pytest.mark.django_db
+def test_not_ready_when_a_file_the_manifest_names_is_gone(
+    client, settings, collected_static_root, tmp_path, caplog
+):
+    root = tmp_path / "staticfiles"
+    shutil.copytree(collected_static_root, root)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "sitefiles.storage.CompressedManifestStorage"},
+    }
+    settings.STATIC_ROOT = root
+    assert client.get("/readyz").status_code == 200
+    (stylesheet,) = root.glob("css/site.*.css")
+    stylesheet.unlink()  # after this process loaded the manifest
+
+    answer = client.get("/readyz")
+
+    assert answer.status_code == 503
+    (record,) = readiness_records(caplog)
+    assert record.getMessage() == (
+        "Not ready: 1 of the files the static manifest names are missing "
+        f"(first: css/{stylesheet.name}): run collectstatic"
+    )
+
+
+def test_not_ready_while_the_database_cannot_be_reached(tmp_path):
+    """A real unreachable database, in a process of its own: the 503, and the
+    reason in the log."""
+    database = tmp_path / "no-such-directory" / "db.sqlite3"
+
+    asked = manage(
+        "shell",
+        "-c",
+        "from django.test import Client; answer = Client().get('/readyz'); "
+        "print(answer.status_code, answer.content)",
+        database=database,
+    )
+
+    assert asked.stdout.splitlines()[-1] == "503 b'not ready\\n'", asked.stderr
+    assert (
+        f'Not ready: DATABASES["default"] (database {database}) cannot be reached: '
+        "unable to open database file"
+    ) in asked.stderr
+
+
+def test_ready_answers_only_safe_methods(client):
+    assert client.post("/readyz").status_code == 405
+    assert client.post("/livez").status_code == 405
+
+
+@pytest.mark.django_db
+def test_probes_by_address_over_http_are_answered(client, settings):
+    """As a balancer probes a replica: Host is its address, plain HTTP. Any
+    other path stays behind ALLOWED_HOSTS and the HTTPS redirect."""
+    settings.SECURE_SSL_REDIRECT = True
+    probe = {"headers": {"host": "10.0.0.7:8000"}}
+
+    assert client.get("/livez", **probe).status_code == 200
+    assert client.get("/readyz", **probe).status_code == 200
+    assert client.get("/", **probe).status_code == 400
+    assert client.get("/").status_code == 301
+
+
+@pytest.mark.django_db
+def test_the_probe_paths_are_settings(client, settings):
+    settings.SITEFILES_LIVE_PATH = "/-/alive"
+    settings.SITEFILES_READY_PATH = "/-/ready"
+
+    assert client.get("/-/alive").content == b"live\n"
+    assert client.get("/-/ready").content == b"ready\n"
+    assert client.get("/readyz").status_code == 404

@@ -22,6 +22,9 @@ DEFAULTS = {
     "PRIVATE_MEDIA_SENDER": "django",
     # Largest direct upload to the media bucket, in bytes (sitefiles.cloud).
     "DIRECT_UPLOAD_MAX_SIZE": 1024**3,
+    # The paths that ProbesMiddleware answers (sitefiles.readiness's views).
+    "LIVE_PATH": "/livez",
+    "READY_PATH": "/readyz",
 }
 
 # Settings that projects made from the cookiecutter template set before the

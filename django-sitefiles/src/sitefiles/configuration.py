@@ -56,6 +56,10 @@ def is_size(value):
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
+def is_path(value):
+    return isinstance(value, str) and value.startswith("/") and value.strip() == value
+
+
 def setting_values(app_configs, **kwargs):
     """Each SITEFILES_ setting is of the kind it must be."""
     rules = {
@@ -66,6 +70,8 @@ def setting_values(app_configs, **kwargs):
             lambda value: value in SENDERS,
             f"one of {', '.join(map(repr, SENDERS))}",
         ),
+        "LIVE_PATH": (is_path, "a path that starts with /"),
+        "READY_PATH": (is_path, "a path that starts with /"),
     }
     errors = []
     for name, (valid, expected) in rules.items():

@@ -1,7 +1,10 @@
-"""Middleware for the static and media URLs.
+"""Middleware for the static and media URLs, and for the probes in front.
 
 UncachedErrorsMiddleware: an error under STATIC_URL or MEDIA_URL is never kept
 by a CDN or a browser (below).
+
+ProbesMiddleware: liveness and readiness probes answered before the host check
+and the HTTPS redirect (below).
 
 WhiteNoiseMiddleware: WhiteNoise's, safe to serve STATIC_ROOT while
 collectstatic writes into it (a deploy that collects before it restarts the
@@ -26,6 +29,9 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.deprecation import MiddlewareMixin
 from whitenoise import middleware
+
+from sitefiles import readiness
+from sitefiles.conf import setting
 
 NO_STORE = "no-store"
 
@@ -81,6 +87,31 @@ class UncachedErrorsMiddleware(MiddlewareMixin):
             response.headers["Cache-Control"] = NO_STORE
             response.headers.pop("Expires", None)
         return response
+
+
+class ProbesMiddleware:
+    """Answers SITEFILES_LIVE_PATH (/livez) and SITEFILES_READY_PATH (/readyz)
+    with sitefiles.readiness's views, before any middleware after it.
+
+    A balancer or orchestrator probes a replica by its address (Host: 10.0.0.7,
+    which ALLOWED_HOSTS refuses) and over plain HTTP (which
+    SECURE_SSL_REDIRECT redirects): through the URLconf, every probe would
+    fail. The answers are constant ("ready", "not ready"), so no host reaches
+    them. Packages that bypass the host check (django-lb-health-check) answer
+    liveness alone; those with readiness checks (django-health-check,
+    django-alive) keep it. Before SecurityMiddleware in MIDDLEWARE.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        path = request.path_info
+        if path == setting("LIVE_PATH"):
+            return readiness.live(request)
+        if path == setting("READY_PATH"):
+            return readiness.ready(request)
+        return self.get_response(request)
 
 
 def file_prefixes() -> tuple[str, ...]:
