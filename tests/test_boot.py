@@ -3,6 +3,10 @@ own tests, and real HTTP against gunicorn (production) and runserver (local)."""
 
 import json
 import shutil
+import signal
+import socket
+import subprocess
+import time
 
 import pytest
 import requests
@@ -141,7 +145,10 @@ def test_gunicorn_serves_hashed_static_and_never_media(booted, collect, tmp_path
             f"{base}/media/avatars/me.png", headers=HTTPS_PROXY, timeout=10
         )
         plain_http = requests.get(f"{base}/", timeout=10, allow_redirects=False)
+        # As a balancer probes: by address, over plain HTTP.
+        ready = requests.get(f"{base}/readyz", timeout=10)
 
+    assert (ready.status_code, ready.text) == (200, "ready\n")
     assert home.status_code == 200
     assert css.status_code == 200
     assert css.headers["Content-Encoding"] == "br"
@@ -152,6 +159,94 @@ def test_gunicorn_serves_hashed_static_and_never_media(booted, collect, tmp_path
     assert media_response.status_code == 404
     assert plain_http.status_code == 301
     assert plain_http.headers["Location"].startswith("https://")
+
+
+READINESS_SET = "django-5.2-uploads-nginx"
+
+
+def healthcheck(booted, port):
+    """deploy/healthcheck.py, as the image's HEALTHCHECK runs it."""
+    return subprocess.run(
+        [str(booted.python), "deploy/healthcheck.py"],
+        cwd=booted.project,
+        env={"GUNICORN_BIND": f"0.0.0.0:{port}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_site_without_its_static_files_is_live_but_not_ready(boot, tmp_path):
+    """Before collectstatic (or with STATIC_ROOT lost), every page would be a
+    500: the readiness probe says so, and the health check fails."""
+    booted = boot(READINESS_SET)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    command = [str(booted.python), "-m", "gunicorn", "config.wsgi"]
+    command += ["--bind", f"127.0.0.1:{port}"]
+    environment = booted.environment("production", DJANGO_STATIC_ROOT=tmp_path / "none")
+    with running_server(
+        command,
+        cwd=booted.project,
+        env=environment,
+        url=f"{base}/livez",
+        log_path=tmp_path / "gunicorn.log",
+    ):
+        live = requests.get(f"{base}/livez", timeout=10)
+        ready = requests.get(f"{base}/readyz", timeout=10)
+        checked = healthcheck(booted, port)
+
+    log = (tmp_path / "gunicorn.log").read_text()
+    assert (live.status_code, live.text) == (200, "live\n")
+    assert (ready.status_code, ready.text) == (503, "not ready\n")
+    assert "Not ready: the static manifest (staticfiles.json)" in log
+    assert checked.returncode == 1
+    assert checked.stderr.strip() == (
+        "not ready: /readyz answered 503 (the site's log says why)"
+    )
+
+
+def test_gunicorn_finishes_the_request_it_has_on_sigterm(boot, collect, tmp_path):
+    """Stopped as compose and systemd stop it, gunicorn (deploy/gunicorn.conf.py)
+    answers the request it was reading before it exits."""
+    booted = boot(READINESS_SET)
+    port = free_port()
+    command = [
+        str(booted.python),
+        "-m",
+        "gunicorn",
+        "--config",
+        "deploy/gunicorn.conf.py",
+    ]
+    command += ["config.wsgi"]
+    environment = booted.environment(
+        "production",
+        DJANGO_STATIC_ROOT=collect(booted),
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        GUNICORN_WORKERS="1",
+    )
+    with running_server(
+        command,
+        cwd=booted.project,
+        env=environment,
+        url=f"http://127.0.0.1:{port}/livez",
+        log_path=tmp_path / "gunicorn.log",
+    ) as gunicorn:
+        in_flight = socket.create_connection(("127.0.0.1", port), timeout=10)
+        in_flight.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n")
+        # The worker takes a connection as soon as it is there (one select()).
+        time.sleep(1)
+        gunicorn.send_signal(signal.SIGTERM)
+        time.sleep(1)
+        still_draining = gunicorn.poll() is None
+        in_flight.sendall(b"X-Forwarded-Proto: https\r\n\r\n")
+        answer = in_flight.makefile("rb").read()
+        in_flight.close()
+        exited = gunicorn.wait(timeout=30)
+
+    assert still_draining
+    assert answer.startswith(b"HTTP/1.1 200 OK\r\n"), answer[:300]
+    assert exited == 0
 
 
 WEB_SERVER_STATIC = "django-5.2-uploads-nginx-static-web_server-media-local"

@@ -1,7 +1,8 @@
 """The PostgreSQL answer against a real server (Debian's, started by the test
 session on a free loopback port: tests/database_server.py): migrations, the
 project's own suite, gunicorn's persistent connections through a server
-restart, and a wrong DATABASE_URL refused by name, never showing its password."""
+restart (not ready while it is down), and a wrong DATABASE_URL refused by name,
+never showing its password."""
 
 import pytest
 import requests
@@ -97,12 +98,21 @@ def test_workers_keep_their_connections_and_outlive_a_server_restart(
     ):
         before = pages(20)
         kept = wait_for_connections(postgresql, WORKERS)
-        postgresql.restart()
+        postgresql.restart()  # what a failover or an upgrade does
         after = pages(20)
+        postgresql.stop()
+        down = requests.get(base + "/readyz", timeout=10)
+        postgresql.start()
+        up = requests.get(base + "/readyz", timeout=10)
 
     log = (tmp_path / "gunicorn.log").read_text()
     assert [page.status_code for page in before] == [200] * 20, log
     assert 1 <= kept <= WORKERS  # not one per request, and not closed after each
+    # Not ready while the server is down, saying why in the log alone.
+    assert (down.status_code, down.text) == (503, "not ready\n")
+    assert 'Not ready: DATABASES["default"] (host 127.0.0.1' in log
+    assert PASSWORD not in log
+    assert up.status_code == 200
     assert [page.status_code for page in after] == [200] * 20, log
 
 

@@ -4,6 +4,7 @@ import ast
 import json
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from support import ANSWER_SETS, QUESTIONS, SECRET, TEMPLATE_DIR, import_bootstrap
+from support import (
+    ANSWER_SETS,
+    QUESTIONS,
+    SECRET,
+    TEMPLATE_DIR,
+    first_match,
+    import_bootstrap,
+)
 
 COMBINATIONS = [pytest.param(answers, id=name) for name, answers in ANSWER_SETS.items()]
 TEXT_SUFFIXES = {
@@ -342,6 +350,16 @@ def test_compose_runs_the_dockerfile_s_targets_with_declared_volumes(project, an
         assert set(services) == {"migrate", "app", server, *database}
         assert services[server]["build"]["target"] in stages
         assert (project / "deploy" / "web-server.sh").is_file()
+        # Traffic once the site is ready (the image's check asks /readyz).
+        assert services[server]["depends_on"]["app"]["condition"] == "service_healthy"
+    # Longer than gunicorn's graceful_timeout, so it finishes its requests
+    # (and so for systemd's stop).
+    graceful = runpy.run_path(str(project / "deploy" / "gunicorn.conf.py"))[
+        "graceful_timeout"
+    ]
+    unit = (project / "deploy" / "systemd" / f"{project.name}.service").read_text()
+    assert int(services["app"]["stop_grace_period"].removesuffix("s")) > graceful
+    assert int(first_match(r"(?m)^TimeoutStopSec=(\d+)$", unit)) > graceful
 
 
 def served_by(answers):

@@ -35,8 +35,9 @@ def test_units_verify_once_the_project_is_where_they_expect(
     slug, paths = units
     deployed = tmp_path / "srv" / slug
     (deployed / ".venv" / "bin").mkdir(parents=True)
-    gunicorn = project_python("5.2").parent / "gunicorn"
-    (deployed / ".venv" / "bin" / "gunicorn").symlink_to(gunicorn)
+    for program in ("gunicorn", "python"):  # ExecStart's, ExecStartPost's
+        installed = project_python("5.2").parent / program
+        (deployed / ".venv" / "bin" / program).symlink_to(installed)
     for path in paths:
         path.write_text(path.read_text().replace(f"/srv/{slug}", str(deployed)))
 

@@ -32,6 +32,10 @@ MIDDLEWARE = [
     # so no CDN keeps a file missing for a moment, as during a deploy
     # (django-sitefiles). First, to see what WhiteNoise answers too.
     "sitefiles.middleware.UncachedErrorsMiddleware",
+    # /livez and /readyz for what stands in front (deploy/healthcheck.py, a
+    # balancer), answered before the host check and the HTTPS redirect: probes
+    # name a replica by its address, over plain HTTP (django-sitefiles).
+    "sitefiles.middleware.ProbesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # WhiteNoise serves STATIC_ROOT, safely while collectstatic runs
     # (django-sitefiles); it belongs right after SecurityMiddleware.
