@@ -81,6 +81,7 @@ ANSWER_SETS = {
     # gunicorn alone, behind a proxy; static files and uploads in S3 (moto).
     "none-s3": {"web_server": "none", "static_storage": "s3", "media_storage": "s3"},
 }
+REPLICAS = 3
 STATIC_BUCKET = "site-static"
 MEDIA_BUCKET = "site-media"
 HASHED_CSS = r'href="([^"]*/static/css/site\.[0-9a-f]{12}\.css)"'
@@ -199,6 +200,7 @@ class Stack:
             HTTPS_PORT=str(self.https_port),
             HTTP_PORT=str(self.http_port),
             SITE_PORT=str(self.site_port),
+            SITE_REPLICAS=str(REPLICAS),  # nginx's answer balances over them
         )
         self.write_configuration()
 
@@ -261,19 +263,29 @@ class Stack:
         ]
 
     def wait_for(self, service, condition, timeout=120):
-        container = self.container(service)
-        if condition == "service_completed_successfully":
-            waited = run(["podman", "wait", container], timeout=timeout)
-            logs = run(["podman", "logs", container]).stderr[-4000:]
-            assert waited.stdout.strip() == "0", f"{service} failed:\n{logs}"
-        elif condition == "service_healthy":
-            deadline = time.monotonic() + timeout
-            while run([*PODMAN, "healthcheck", "run", container]).returncode != 0:
+        """Until every container of ``service`` meets ``condition``."""
+        for container in self.containers(service):
+            if condition == "service_completed_successfully":
+                waited = run(["podman", "wait", container], timeout=timeout)
                 logs = run(["podman", "logs", container]).stderr[-4000:]
-                assert time.monotonic() < deadline, f"{service} is not healthy:\n{logs}"
-                time.sleep(1)
-        else:
-            assert condition == "service_started", condition
+                assert waited.stdout.strip() == "0", f"{container} failed:\n{logs}"
+            elif condition == "service_healthy":
+                deadline = time.monotonic() + timeout
+                while run([*PODMAN, "healthcheck", "run", container]).returncode:
+                    logs = run(["podman", "logs", container]).stderr[-4000:]
+                    assert time.monotonic() < deadline, f"{container}:\n{logs}"
+                    time.sleep(1)
+            else:
+                assert condition == "service_started", condition
+
+    def containers(self, service):
+        """The containers of ``service`` (its replicas), by name."""
+        listed = run(
+            ["podman", "ps", "--all", "--format", "{{.Names}}"]
+            + ["--filter", f"label=io.podman.compose.project={self.name}"]
+            + ["--filter", f"label=io.podman.compose.service={service}"]
+        )
+        return sorted(listed.stdout.split())
 
     def compose(self, *arguments, check=True, timeout=300):
         result = run(
@@ -670,3 +682,63 @@ def test_compose_refuses_to_start_without_the_database_password(bake, tmp_path):
     assert started.returncode != 0, output
     assert "set POSTGRES_PASSWORD in .env" in output
     assert left.stdout.strip() == "", left.stdout
+
+
+@pytest.mark.parametrize("images", ["default"], indirect=True)
+def test_nginx_balances_over_replicas_that_share_logins_and_uploads(stack):
+    """Three gunicorns behind nginx: a sign-in on one holds on every other,
+    each form posted to another replica than the one that gave its CSRF token,
+    and every replica lists the upload that one of them took."""
+    replicas = stack.containers("app")
+    user = run(
+        ["podman", "exec", replicas[-1], "python", "manage.py", "shell", "-c"]
+        + [
+            "from django.contrib.auth.models import User; "
+            "User.objects.create_user('replicas', password='replicas-test-password')"
+        ]
+    )
+    assert user.returncode == 0, user.stderr
+    session = requests.Session()
+    session.headers.update({**stack.headers, "Origin": stack.origin})
+    # Per request: REQUESTS_CA_BUNDLE, where set, overrides a session's verify.
+    form = session.get(stack.url("/accounts/login/"), verify=stack.verify)
+    signed_in = session.post(
+        stack.url("/accounts/login/"),
+        verify=stack.verify,
+        data={
+            "username": "replicas",
+            "password": "replicas-test-password",
+            "csrfmiddlewaretoken": first_match(
+                r'name="csrfmiddlewaretoken" value="([^"]+)"', form.text
+            ),
+        },
+        headers={"Referer": f"{stack.origin}/accounts/login/"},
+        allow_redirects=False,
+    )
+    marker = uuid.uuid4().hex
+    pages = [
+        session.get(
+            stack.url(f"/uploads/documents/?probe={marker}-{number}"),
+            verify=stack.verify,
+        )
+        for number in range(4 * REPLICAS)
+    ]
+    media_url = upload(stack)
+    listings = [
+        stack.get(f"/uploads/?probe={marker}-listing-{number}")
+        for number in range(2 * REPLICAS)
+    ]
+    served = {
+        replica: run(["podman", "logs", replica]).stdout.count(marker)
+        for replica in replicas
+    }
+
+    assert len(replicas) == REPLICAS
+    assert signed_in.status_code == 302, signed_in.text[:500]
+    assert [page.status_code for page in pages] == [200] * len(pages)
+    assert all("Sign out" in page.text for page in pages)
+    name = re.sub(r"\?.*", "", media_url).rpartition("/")[2]
+    assert all(name in listing.text for listing in listings)
+    # nginx sent each replica its share: every one answered signed in.
+    assert sum(served.values()) == len(pages) + len(listings), served
+    assert all(count >= 2 for count in served.values()), served

@@ -352,6 +352,11 @@ def test_compose_runs_the_dockerfile_s_targets_with_declared_volumes(project, an
         assert (project / "deploy" / "web-server.sh").is_file()
         # Traffic once the site is ready (the image's check asks /readyz).
         assert services[server]["depends_on"]["app"]["condition"] == "service_healthy"
+    # Replicas where the web server balances over them (nginx); one container
+    # that publishes its port where a proxy of the user's is in front.
+    deploy = services["app"].get("deploy", {})
+    assert (deploy.get("replicas") == "${SITE_REPLICAS:-2}") == (server == "nginx")
+    assert ("ports" in services["app"]) == (server == "none")
     # Longer than gunicorn's graceful_timeout, so it finishes its requests
     # (and so for systemd's stop).
     graceful = runpy.run_path(str(project / "deploy" / "gunicorn.conf.py"))[
