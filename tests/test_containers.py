@@ -25,6 +25,7 @@ import json
 import re
 import shlex
 import shutil
+import threading
 import time
 import uuid
 from contextlib import contextmanager
@@ -742,3 +743,53 @@ def test_nginx_balances_over_replicas_that_share_logins_and_uploads(stack):
     # nginx sent each replica its share: every one answered signed in.
     assert sum(served.values()) == len(pages) + len(listings), served
     assert all(count >= 2 for count in served.values()), served
+
+
+@pytest.mark.parametrize("images", ["default"], indirect=True)
+def test_no_request_fails_while_a_replica_restarts(stack):
+    """A bounded loop of pages and the assets they link, through nginx, while
+    one replica is stopped (SIGTERM: gunicorn finishes what it has) and
+    started again: nginx sends what that replica refuses to another."""
+    home = stack.get("/")
+    paths = ["/", "/uploads/", first_match(HASHED_CSS, home.text)]
+    replica = stack.containers("app")[1]
+    answers, done = [], threading.Event()
+
+    def load():
+        deadline = time.monotonic() + 120
+        while not done.is_set() and len(answers) < 3000:
+            assert time.monotonic() < deadline, "the loop outlived its bound"
+            for path in paths:
+                try:
+                    answers.append((path, stack.get(path).status_code))
+                except requests.RequestException as error:
+                    answers.append((path, type(error).__name__))
+
+    loop = threading.Thread(target=load)
+    loop.start()
+    try:
+        while len(answers) < 30:
+            time.sleep(0.05)
+        restarted = run([*PODMAN, "restart", "--time", "35", replica], timeout=120)
+        stack.wait_for("app", "service_healthy")
+        back = wait_for_pages(replica, since=time.time())
+    finally:
+        done.set()
+        loop.join(timeout=60)
+
+    assert restarted.returncode == 0, restarted.stderr
+    failed = [(path, status) for path, status in answers if status != 200]
+    assert failed == [], f"{len(failed)} of {len(answers)}: {failed[:10]}"
+    assert back, "the restarted replica took no page within 30 s"
+
+
+def wait_for_pages(container, since, timeout=30):
+    """Whether ``container``'s gunicorn logs a page asked through nginx after
+    ``since`` (a Unix time), within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        logs = run(["podman", "logs", "--since", str(int(since)), container]).stdout
+        if '"GET / HTTP' in logs or '"GET /uploads/ HTTP' in logs:
+            return True
+        time.sleep(0.5)
+    return False

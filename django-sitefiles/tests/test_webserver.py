@@ -190,3 +190,43 @@ def test_output_file_is_written(tmp_path, server):
     )
 
     assert "example.com" in target.read_text()
+
+
+def test_a_resolver_file_makes_nginx_look_the_upstream_up_again(settings):
+    """Replicas behind one name (compose's "app"): their addresses change as
+    they restart, so nginx resolves the name as the included resolver says
+    instead of once at start."""
+    out = StringIO()
+    call_command(
+        "webserver_config",
+        server="nginx",
+        server_name=["example.com"],
+        upstream="app:8000",
+        resolver_file="/etc/nginx/site-resolver.conf",
+        stdout=out,
+    )
+    text = out.getvalue()
+
+    assert "include /etc/nginx/site-resolver.conf;" in text
+    assert not re.search(r"^upstream ", text, re.M)  # a block resolves once
+    assert "set $site_upstream app:8000;" in text
+    assert "proxy_pass http://$site_upstream;" in text
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"server": "apache", "upstream": "app:8000"}, "is for nginx alone"),
+        ({"server": "nginx"}, "needs --upstream host:port"),
+        ({"server": "nginx", "upstream": "unix:/run/x.sock"}, "needs --upstream"),
+    ],
+)
+def test_a_resolver_file_needs_nginx_and_a_host_name(options, message):
+    with pytest.raises(CommandError, match=message):
+        call_command(
+            "webserver_config",
+            server_name=["example.com"],
+            resolver_file="/etc/resolver.conf",
+            stdout=StringIO(),
+            **options,
+        )

@@ -16,4 +16,15 @@ if [ ! -s "$tls/fullchain.pem" ] && [ ! -s "$tls/privkey.pem" ]; then
         -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
         -keyout "$tls/privkey.pem" -out "$tls/fullchain.pem" 2>/dev/null
 fi
+{%- if cookiecutter.web_server == "nginx" %}
+
+# nginx looks up "app" (the site's replicas, whose addresses change as they
+# restart) at the container's DNS server every 5 s, not once at start.
+nameserver=$(awk '$1 == "nameserver" { print $2; exit }' /etc/resolv.conf)
+case "$nameserver" in
+    *:*) nameserver="[$nameserver]" ;;  # IPv6
+esac
+echo "resolver ${nameserver:?no nameserver in /etc/resolv.conf} valid=5s;" \
+    > /etc/nginx/site-resolver.conf
+{%- endif %}
 exec "$@"

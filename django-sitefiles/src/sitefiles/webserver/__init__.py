@@ -138,6 +138,7 @@ def site_context(settings, options):
         "certificate_key": options["certificate_key"]
         or f"/etc/letsencrypt/live/{first_name}/privkey.pem",
         "upstream": upstream,
+        "resolver_file": options.get("resolver_file"),
         "apache_upstream": apache_upstream(upstream),
         "vhost_address": vhost_address(options["listen"]),
         "http_vhost_address": vhost_address(options["http_listen"]),

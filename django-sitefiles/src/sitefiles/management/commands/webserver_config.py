@@ -45,6 +45,12 @@ class Command(BaseCommand):
             help="gunicorn: unix:/path/to.sock or host:port."
             " Default: unix:/run/<project>/gunicorn.sock.",
         )
+        parser.add_argument(
+            "--resolver-file",
+            help="nginx: a file with a `resolver` directive, included; the"
+            " upstream's host name is then looked up again as it says (replicas"
+            " that come, go or restart), not once at start.",
+        )
         parser.add_argument("--certificate", help="Default: Let's Encrypt's path.")
         parser.add_argument("--certificate-key", help="Default: Let's Encrypt's path.")
         parser.add_argument(
@@ -72,6 +78,12 @@ class Command(BaseCommand):
         options["brotli"] = {"on": True, "off": False}.get(
             options["brotli"], brotli_available()
         )
+        if options["resolver_file"] and options["server"] != "nginx":
+            raise CommandError("--resolver-file is for nginx alone.")
+        if options["resolver_file"] and (options["upstream"] or "unix:").startswith(
+            "unix:"
+        ):
+            raise CommandError("--resolver-file needs --upstream host:port.")
         try:
             context = site_context(settings, options)
         except ImproperlyConfigured as error:
