@@ -25,6 +25,7 @@ from benchmarks import (
     private_downloads,
     project,
     rendering,
+    replicas,
     serving,
     uploads,
     workers,
@@ -41,6 +42,7 @@ SECTIONS = (
     private_downloads,
     frontend,
     containers,
+    replicas,
     buckets,
 )
 # Measured only when asked for (--only buckets): emulators, and collectfasta
