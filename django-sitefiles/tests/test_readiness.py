@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.files.storage import InMemoryStorage
 from django.db import OperationalError
 
 from sitefiles.readiness import unreachable
@@ -214,3 +216,31 @@ def test_the_probe_paths_are_settings(client, settings):
     assert client.get("/-/alive").content == b"live\n"
     assert client.get("/-/ready").content == b"ready\n"
     assert client.get("/readyz").status_code == 404
+
+
+class UnreachableBucketStorage(ManifestFilesMixin, InMemoryStorage):
+    """A bucket's manifest storage whose bucket stopped answering."""
+
+    def load_manifest(self):  # the paths and their hash, as Django reads them
+        return {"css/site.css": "css/site.0123456789ab.css"}, "0123456789ab"
+
+    def exists(self, name):
+        raise OSError("Could not connect to the endpoint URL")
+
+
+@pytest.mark.django_db
+def test_not_ready_while_the_static_bucket_does_not_answer(client, settings, caplog):
+    """A 503 with the reason logged, never the 500 of an exception."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": f"{__name__}.UnreachableBucketStorage"},
+    }
+
+    answer = client.get("/readyz")
+
+    assert answer.status_code == 503
+    (record,) = readiness_records(caplog)
+    assert record.getMessage() == (
+        "Not ready: the static storage cannot be asked: "
+        "OSError: Could not connect to the endpoint URL"
+    )

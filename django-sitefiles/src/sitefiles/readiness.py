@@ -84,18 +84,21 @@ def static_problem() -> str | None:
     there. On disk every one is looked at; in a bucket, one (a request each).
     Other storages link names as they are: nothing to check.
     """
-    storage = storages["staticfiles"]
-    if not isinstance(storage, ManifestFilesMixin):
-        return None
-    if not storage.hashed_files:
-        return (
-            f"the static manifest ({storage.manifest_name}) this process loaded "
-            "is missing or empty: run collectstatic, then restart the process"
-        )
-    names = sorted(set(storage.hashed_files.values()))
-    if not isinstance(storage, FileSystemStorage):
-        names = names[:1]
-    missing = [name for name in names if not storage.exists(name)]
+    try:
+        storage = storages["staticfiles"]  # a bucket storage reads its manifest
+        if not isinstance(storage, ManifestFilesMixin):
+            return None
+        if not storage.hashed_files:
+            return (
+                f"the static manifest ({storage.manifest_name}) this process loaded "
+                "is missing or empty: run collectstatic, then restart the process"
+            )
+        names = sorted(set(storage.hashed_files.values()))
+        if not isinstance(storage, FileSystemStorage):
+            names = names[:1]
+        missing = [name for name in names if not storage.exists(name)]
+    except Exception as error:  # a bucket that does not answer: not ready either
+        return f"the static storage cannot be asked: {type(error).__name__}: {error}"
     if missing:
         return (
             f"{len(missing)} of the files the static manifest names are missing "
