@@ -102,11 +102,13 @@ FRONTEND_SETS = dict(
 )
 # PostgreSQL changes the settings, dependencies, Dockerfile, compose.yaml, the
 # workflow, bootstrap.py and the README: with each package manager and Django
-# line, with and without a web server, and with buckets.
+# line, with and without a web server, with a front end, and with buckets.
 DATABASE_SETS = dict(
     [
         answer_set("5.2", True, "nginx", database="postgresql"),
-        answer_set("6.1", False, "none", manager="uv", database="postgresql"),
+        answer_set(
+            "6.1", False, "none", manager="uv", frontend=FRONTEND, database="postgresql"
+        ),
         answer_set("5.2", True, "apache", "s3", "s3", database="postgresql"),
     ]
 )

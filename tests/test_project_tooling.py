@@ -469,10 +469,9 @@ RUN_SETS = {
     "django-5.2-uploads-nginx": {"Tests"},
     "django-5.2-uploads-apache-static-s3-media-azure": {"Tests"},
     # uv sync from uv.lock, then uv run for every command, on the newer line;
-    # npm ci and the front-end build before the tests.
-    "django-6.1-no-uploads-none-uv-esbuild-tailwind": set(),
-    # The tests against the job's PostgreSQL service, with uv.
-    "django-6.1-no-uploads-none-uv-postgresql": set(),
+    # npm ci and the front-end build before the tests, which run against the
+    # job's PostgreSQL service.
+    "django-6.1-no-uploads-none-uv-esbuild-tailwind-postgresql": set(),
 }
 
 
