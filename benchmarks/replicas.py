@@ -52,8 +52,8 @@ def stack(runtime, site, web, replicas, tls_dir, port):
             )
             assert started.returncode == 0, started.stderr
             containers.append(container)
-        for container in containers:  # nginx finds those that answer
-            wait_until_ready(runtime, container)
+        for container in containers:  # the image's check: /readyz
+            runtime.wait_until_healthy(container, timeout=90)
         container = f"{name}-nginx"
         started = runtime.run(
             [*runtime.PODMAN, "run", "-d", *runtime.LIMITS, "--name", container]
@@ -67,16 +67,6 @@ def stack(runtime, site, web, replicas, tls_dir, port):
         if containers:
             runtime.run(["podman", "rm", "--force", "--time", "0", *containers])
         runtime.run(["podman", "network", "rm", "--force", name])
-
-
-def wait_until_ready(runtime, container, timeout=90):
-    """The image's own health check (deploy/healthcheck.py: /readyz)."""
-    deadline = time.monotonic() + timeout
-    while runtime.run([*runtime.PODMAN, "healthcheck", "run", container]).returncode:
-        if time.monotonic() > deadline:
-            logs = runtime.run(["podman", "logs", container])
-            raise RuntimeError(f"{container} is not ready:\n{logs.stderr[-3000:]}")
-        time.sleep(0.5)
 
 
 def wait_until_serving(url, headers, tls, timeout=60):

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 PODMAN = ["podman", "--runtime", "runc"]
@@ -120,6 +121,17 @@ def postgres_image(work):
     return debian_image(
         POSTGRES_IMAGE, PYTHON_SUITE, POSTGRES_PACKAGES, work, hooks, changes
     )
+
+
+def wait_until_healthy(container, timeout=120):
+    """Run the container's health check until it passes, as an engine runs it
+    on its interval (podman schedules checks with systemd timers, which these
+    machines lack); AssertionError with the container's log after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while run([*PODMAN, "healthcheck", "run", container]).returncode:
+        logs = run(["podman", "logs", container]).stderr[-4000:]
+        assert time.monotonic() < deadline, f"{container} is not healthy:\n{logs}"
+        time.sleep(0.5)
 
 
 def build(project, tag, *options):

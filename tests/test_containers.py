@@ -50,6 +50,7 @@ from container_runtime import (
     postgres_image,
     python_image,
     run,
+    wait_until_healthy,
 )
 from local_processes import free_port, uv
 from storage_servers import s3_server
@@ -271,11 +272,7 @@ class Stack:
                 logs = run(["podman", "logs", container]).stderr[-4000:]
                 assert waited.stdout.strip() == "0", f"{container} failed:\n{logs}"
             elif condition == "service_healthy":
-                deadline = time.monotonic() + timeout
-                while run([*PODMAN, "healthcheck", "run", container]).returncode:
-                    logs = run(["podman", "logs", container]).stderr[-4000:]
-                    assert time.monotonic() < deadline, f"{container}:\n{logs}"
-                    time.sleep(1)
+                wait_until_healthy(container, timeout)
             else:
                 assert condition == "service_started", condition
 
