@@ -2,11 +2,13 @@
 
 The default answers' images (the site, and its nginx target), run as
 compose.yaml runs them: one network, the replicas under the name "app" that
-nginx looks up, nginx publishing HTTPS on a loopback port, with a certificate
-made here. Each replica runs GUNICORN_WORKERS sync workers, so 3 replicas have
-3 times the workers; on a machine with few CPUs they share them. The cases: a
-page Django renders (the home page, no database query), and a hashed static
-file that nginx serves itself, so the replicas should not change it.
+nginx looks up, the static files that compose's collectstatic publishes in a
+volume that nginx serves, nginx publishing HTTPS on a loopback port, with a
+certificate made here. Each replica runs GUNICORN_WORKERS sync workers, so 3
+replicas have 3 times the workers; on a machine with few CPUs they share them.
+The cases: a page Django renders (the home page, no database query), and a
+hashed static file that nginx serves itself, so the replicas should not change
+it.
 
 Load: serving.py's client (wrk if installed, else threads of http.client).
 One stack runs at a time, so each takes its runs in turn; ratios are over 1
@@ -36,18 +38,26 @@ HASHED_CSS = r'href="(/static/css/site\.[0-9a-f]{12}\.css)"'
 @contextmanager
 def stack(runtime, site, web, replicas, tls_dir, port):
     """``replicas`` site containers and nginx on a network of their own,
-    removed (by the names chosen here) afterwards."""
+    with the static files' volume; removed (by the names chosen here)
+    afterwards."""
     name = f"benchmark-replicas-{uuid.uuid4().hex[:8]}"
+    settings = ["--env", f"DJANGO_SECRET_KEY={uuid.uuid4().hex * 2}"]
+    settings += ["--env", "DJANGO_ALLOWED_HOSTS=localhost"]
+    static = ["--volume", f"{name}-static:/srv/site/static"]
     containers = []
     runtime.run(["podman", "network", "create", name])
     try:
+        published = runtime.run(
+            [*runtime.PODMAN, "run", "--rm", *runtime.LIMITS, *settings, *static]
+            + ["--env", "DJANGO_STATIC_ROOT=/srv/site/static", site]
+            + ["python", "manage.py", "collectstatic", "--noinput"]
+        )
+        assert published.returncode == 0, published.stderr
         for number in range(1, replicas + 1):
             container = f"{name}-app-{number}"
             started = runtime.run(
                 [*runtime.PODMAN, "run", "-d", *runtime.LIMITS, "--name", container]
-                + ["--network", name, "--network-alias", "app"]
-                + ["--env", f"DJANGO_SECRET_KEY={uuid.uuid4().hex * 2}"]
-                + ["--env", "DJANGO_ALLOWED_HOSTS=localhost"]
+                + ["--network", name, "--network-alias", "app", *settings]
                 + ["--env", f"GUNICORN_WORKERS={GUNICORN_WORKERS}", site]
             )
             assert started.returncode == 0, started.stderr
@@ -58,7 +68,8 @@ def stack(runtime, site, web, replicas, tls_dir, port):
         started = runtime.run(
             [*runtime.PODMAN, "run", "-d", *runtime.LIMITS, "--name", container]
             + ["--network", name, "--publish", f"127.0.0.1:{port}:443"]
-            + ["--volume", f"{tls_dir}:/etc/site-tls:ro", web]
+            + ["--volume", f"{tls_dir}:/etc/site-tls:ro"]
+            + ["--volume", f"{static[1]}:ro", web]
         )
         assert started.returncode == 0, started.stderr
         containers.append(container)
@@ -67,6 +78,7 @@ def stack(runtime, site, web, replicas, tls_dir, port):
         if containers:
             runtime.run(["podman", "rm", "--force", "--time", "0", *containers])
         runtime.run(["podman", "network", "rm", "--force", name])
+        runtime.run(["podman", "volume", "rm", "--force", f"{name}-static"])
 
 
 def wait_until_serving(url, headers, tls, timeout=60):

@@ -194,6 +194,7 @@ class Stack:
     site_port: int = field(default_factory=free_port)  # gunicorn's
     trusted: Path | None = None  # the web server's certificate
     name: str = field(default_factory=lambda: f"compose-test-{uuid.uuid4().hex[:8]}")
+    site_image: str | None = None  # the site's services', when not images.site
 
     def __post_init__(self):
         self.command, self.process_environment = podman_compose(self.work)
@@ -237,10 +238,8 @@ class Stack:
             # gunicorn's default follows the host's cores, not the container's.
             {"GUNICORN_WORKERS": "2", **self.environment},
         )
-        services = {
-            "migrate": {"image": self.images.site},
-            "app": {"image": self.images.site},
-        }
+        site = self.site_image or self.images.site
+        services = {name: {"image": site} for name in self.services() if name != "db"}
         if self.web:
             services[self.images.server] = {"image": self.images.web}
         if uses_postgresql(self.images.name):
@@ -610,23 +609,151 @@ def test_the_images_hold_no_secret_database_or_upload(images, tmp_path):
     assert "staticfiles" in listing
 
 
-@pytest.mark.parametrize("images", ["default"], indirect=True)
-def test_a_css_change_rebuilds_on_the_cached_dependencies(images, built_tags):
-    stylesheet = images.project / "static" / "css" / "site.css"
-    stylesheet.write_text(stylesheet.read_text() + ".rebuilt { color: teal; }\n")
-    tag = f"{images.site}-rebuilt"
-    built_tags.append(tag)
+@dataclass
+class Release:
+    """The next release of an answer set's project, built as its site image."""
 
-    output = build(images.project, tag)
+    project: Path
+    site: str
+    build_output: str
+
+
+# What the next release changes: a stylesheet, a script and an image.
+NEXT_RELEASE = {
+    "css/site.css": ".next-release { color: teal; }\n",
+    "js/site.js": "document.documentElement.dataset.release = 'next';\n",
+    "images/logo.svg": "<!-- next release -->\n",
+}
+
+
+@pytest.fixture(scope="module")
+def next_release(images, built_tags, tmp_path_factory):
+    """The project with its stylesheet, script and logo changed, as the next
+    commit has it, built on the first image's cached layers."""
+    project = tmp_path_factory.mktemp(f"next-{images.name}") / images.project.name
+    shutil.copytree(
+        images.project, project, ignore=shutil.ignore_patterns(".venv", "node_modules")
+    )
+    for name, line in NEXT_RELEASE.items():
+        path = project / "static" / name
+        path.write_text(path.read_text() + line)
+    tag = f"{images.site}-next"
+    built_tags.append(tag)
+    return Release(project, tag, build(project, tag))
+
+
+@pytest.mark.parametrize("images", ["default"], indirect=True)
+def test_a_static_change_rebuilds_on_the_cached_dependencies(next_release):
     collected = run(
-        [*PODMAN, "run", "--rm", *LIMITS, tag]
-        + ["grep", "-rl", "--include=site.*.css", "rebuilt", "staticfiles/css"]
+        [*PODMAN, "run", "--rm", *LIMITS, next_release.site]
+        + ["grep", "-rl", "--include=site.*.css", "next-release", "staticfiles/css"]
     )
 
-    steps = re.split(r"^\[\d/\d\] STEP ", output, flags=re.M)
+    steps = re.split(r"^\[\d/\d\] STEP ", next_release.build_output, flags=re.M)
     (install,) = [step for step in steps if "install" in step.partition("\n")[0]]
     assert "Using cache" in install, install
     assert collected.stdout.strip(), collected
+
+
+STATIC_LINK = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+
+
+def linked_static_files(page):
+    """The static files a page links (stylesheets, scripts, icon, images)."""
+    return sorted(set(STATIC_LINK.findall(page)))
+
+
+@pytest.mark.parametrize("images", ["default"], indirect=True)
+def test_a_rolling_deploy_loses_no_file_of_either_release(stack, next_release):
+    """The next release beside the running one behind nginx, as a rolling
+    update has them: its static files published first (compose's
+    collectstatic, from its image), then two of its replicas started beside
+    the running ones under the service's name, and one of the old replicas
+    restarted meanwhile. A bounded loop of pages, and every static file each
+    links, gets only 200s, pages of both releases among them; the restarted
+    old replica still links its own release's files."""
+    old_page = stack.get("/").text
+    old_stylesheet = first_match(HASHED_CSS, old_page)
+    stack.site_image = next_release.site
+    stack.write_configuration()
+    try:
+        stack.compose("run", "--rm", "collectstatic")
+    finally:
+        stack.site_image = None
+        stack.write_configuration()
+    app = stack.services()["app"]
+    volumes = [
+        f"{stack.name}_{volume}" if not volume.startswith("/") else volume
+        for volume in app.get("volumes", [])
+    ]
+    started = [f"{stack.name}-next-{number}" for number in range(2)]
+    old_replica = stack.containers("app")[0]
+    releases, failed, checked, done = set(), [], [0], threading.Event()
+
+    def load():
+        deadline = time.monotonic() + 120
+        while not done.is_set() and checked[0] < 3000:
+            assert time.monotonic() < deadline, "the loop outlived its bound"
+            try:
+                page = stack.get("/")
+                files = linked_static_files(page.text)
+                answers = [(path, stack.get(path).status_code) for path in files]
+            except requests.RequestException as error:
+                failed.append(("/", type(error).__name__))
+                continue
+            checked[0] += 1 + len(files)
+            failed.extend(
+                (path, status)
+                for path, status in [("/", page.status_code), *answers]
+                if status != 200
+            )
+            releases.add(first_match(HASHED_CSS, page.text))
+
+    loop = threading.Thread(target=load)
+    try:
+        for name in started:
+            run(
+                [*PODMAN, "run", "-d", *LIMITS, "--name", name]
+                + ["--network", f"{stack.name}_default", "--network-alias", "app"]
+                + ["--env-file", str(stack.images.project / ".env")]
+                + [argument for volume in volumes for argument in ("-v", volume)]
+                + [next_release.site]
+            )
+        for name in started:
+            wait_until_healthy(name)
+        loop.start()
+        while checked[0] < 50:
+            time.sleep(0.05)
+            assert loop.is_alive()
+        restarted = run([*PODMAN, "restart", "--time", "35", old_replica], timeout=120)
+        wait_until_healthy(old_replica)
+        while len(releases) < 2 and loop.is_alive():
+            time.sleep(0.1)
+        own_page = run(
+            ["podman", "exec", old_replica, "python", "-c", PAGE_FROM_INSIDE]
+        ).stdout
+    finally:
+        done.set()
+        if loop.ident is not None:
+            loop.join(timeout=60)
+        run(["podman", "rm", "--force", "--time", "5", *started])
+
+    assert restarted.returncode == 0, restarted.stderr
+    assert failed == [], f"{len(failed)} of {checked[0]} requests: {failed[:10]}"
+    assert old_stylesheet in releases, releases
+    assert len(releases) == 2, releases  # pages of the next release too
+    assert first_match(HASHED_CSS, own_page) == old_stylesheet
+
+
+# A page as a replica renders it, asked from inside its container.
+PAGE_FROM_INSIDE = """
+import urllib.request
+request = urllib.request.Request(
+    "http://127.0.0.1:8000/",
+    headers={"Host": "localhost", "X-Forwarded-Proto": "https"},
+)
+print(urllib.request.urlopen(request, timeout=10).read().decode())
+"""
 
 
 @pytest.mark.parametrize("images", ["apache-uv-postgresql"], indirect=True)

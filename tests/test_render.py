@@ -347,7 +347,26 @@ def test_compose_runs_the_dockerfile_s_targets_with_declared_volumes(project, an
         assert set(services) == {"migrate", "app", *database}
         assert not (project / "deploy" / "web-server.sh").exists()
     else:
-        assert set(services) == {"migrate", "app", server, *database}
+        # Static files on disk: each release's published to the web server's
+        # volume before the site starts (rolling deploys).
+        shared = (
+            {"collectstatic"} if answers.get("static_storage") not in BUCKETS else set()
+        )
+        assert set(services) == {"migrate", "app", server, *database, *shared}
+        if shared:
+            publish = services["collectstatic"]
+            assert publish["command"] == [
+                "python",
+                "manage.py",
+                "collectstatic",
+                "--noinput",
+            ]
+            root = publish["environment"]["DJANGO_STATIC_ROOT"]
+            assert publish["volumes"] == [f"static:{root}"]
+            assert f"static:{root}:ro" in services[server]["volumes"]
+            assert services["app"]["depends_on"]["collectstatic"]["condition"] == (
+                "service_completed_successfully"
+            )
         assert services[server]["build"]["target"] in stages
         assert (project / "deploy" / "web-server.sh").is_file()
         # Traffic once the site is ready (the image's check asks /readyz).
