@@ -655,67 +655,103 @@ def test_a_static_change_rebuilds_on_the_cached_dependencies(next_release):
     assert collected.stdout.strip(), collected
 
 
-STATIC_LINK = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+STATIC_LINK = re.compile(r'(?:href|src)="([^"]*/static/[^"]+)"')
 
 
 def linked_static_files(page):
     """The static files a page links (stylesheets, scripts, icon, images)."""
-    return sorted(set(STATIC_LINK.findall(page)))
+    return sorted(set(STATIC_LINK.findall(html.unescape(page))))
 
 
-@pytest.mark.parametrize("images", ["default"], indirect=True)
+def readme_publish_step(project):
+    """The README's step that publishes a new release's static files before
+    its containers start ("Rolling deploys"), as compose's arguments."""
+    readme = (project / "README.md").read_text()
+    section = readme.split("### Rolling deploys\n", 1)[1].split("\n### ", 1)[0]
+    return shlex.split(first_match(r"(?m)^2\. `docker compose (run [^`]+)`", section))
+
+
+@pytest.mark.parametrize("images", ["default", "none-s3"], indirect=True)
 def test_a_rolling_deploy_loses_no_file_of_either_release(stack, next_release):
-    """The next release beside the running one behind nginx, as a rolling
-    update has them: its static files published first (compose's
-    collectstatic, from its image), then two of its replicas started beside
-    the running ones under the service's name, and one of the old replicas
-    restarted meanwhile. A bounded loop of pages, and every static file each
-    links, gets only 200s, pages of both releases among them; the restarted
-    old replica still links its own release's files."""
-    old_page = stack.get("/").text
-    old_stylesheet = first_match(HASHED_CSS, old_page)
+    """The next release beside the running one, as a rolling update has them:
+    its static files published first (the README's step, from its image: to
+    nginx's volume, or to the bucket), then two of its containers started
+    beside the running ones (behind nginx, under the service's name; without a
+    web server, on ports of their own that the loop takes turns with, as a
+    balancer would), and one of the old containers restarted meanwhile. A
+    bounded loop of pages, and every static file each links, gets only 200s,
+    pages of both releases among them; the restarted old container still links
+    its own release's files."""
+    old_stylesheet = first_match(HASHED_CSS, stack.get("/").text)
     stack.site_image = next_release.site
     stack.write_configuration()
     try:
-        stack.compose("run", "--rm", "collectstatic")
+        stack.compose(*readme_publish_step(stack.images.project))
     finally:
         stack.site_image = None
         stack.write_configuration()
-    app = stack.services()["app"]
     volumes = [
         f"{stack.name}_{volume}" if not volume.startswith("/") else volume
-        for volume in app.get("volumes", [])
+        for volume in stack.services()["app"].get("volumes", [])
     ]
-    started = [f"{stack.name}-next-{number}" for number in range(2)]
-    old_replica = stack.containers("app")[0]
+    if stack.web:  # nginx finds them under the service's name
+        network = ["--network", f"{stack.name}_default", "--network-alias", "app"]
+        ports = [None, None]
+    else:  # beside the stack's, on the host's network (for moto)
+        network = ["--network", "host"]
+        ports = [free_port(), free_port()]
+    started = [f"{stack.name}-next-{number}" for number in range(len(ports))]
+    pages = [stack.url("/")] + [
+        f"http://127.0.0.1:{port}/" for port in ports if port is not None
+    ]
+    old_container = stack.containers("app")[0]
     releases, failed, checked, done = set(), [], [0], threading.Event()
+
+    def balanced(turn):
+        """A page, asked as a balancer would: of the container whose turn it
+        is, or of the next when one refuses the connection (restarting)."""
+        order = pages[turn % len(pages) :] + pages[: turn % len(pages)]
+
+        def get(url):
+            return requests.get(
+                url, headers=stack.headers, timeout=10, verify=stack.verify
+            )
+
+        for url in order[:-1]:
+            try:
+                return get(url)
+            except requests.ConnectionError:
+                continue
+        return get(order[-1])
 
     def load():
         deadline = time.monotonic() + 120
+        turn = 0
         while not done.is_set() and checked[0] < 3000:
             assert time.monotonic() < deadline, "the loop outlived its bound"
+            turn += 1
             try:
-                page = stack.get("/")
+                page = balanced(turn)
                 files = linked_static_files(page.text)
-                answers = [(path, stack.get(path).status_code) for path in files]
+                answers = [(name, stack.get(name).status_code) for name in files]
             except requests.RequestException as error:
                 failed.append(("/", type(error).__name__))
                 continue
             checked[0] += 1 + len(files)
             failed.extend(
-                (path, status)
-                for path, status in [("/", page.status_code), *answers]
+                (name, status)
+                for name, status in [(page.url, page.status_code), *answers]
                 if status != 200
             )
             releases.add(first_match(HASHED_CSS, page.text))
 
     loop = threading.Thread(target=load)
     try:
-        for name in started:
+        for name, port in zip(started, ports, strict=True):
+            bind = ["--env", f"GUNICORN_BIND=127.0.0.1:{port}"] if port else []
             run(
-                [*PODMAN, "run", "-d", *LIMITS, "--name", name]
-                + ["--network", f"{stack.name}_default", "--network-alias", "app"]
-                + ["--env-file", str(stack.images.project / ".env")]
+                [*PODMAN, "run", "-d", *LIMITS, "--name", name, *network]
+                + ["--env-file", str(stack.images.project / ".env"), *bind]
                 + [argument for volume in volumes for argument in ("-v", volume)]
                 + [next_release.site]
             )
@@ -725,12 +761,14 @@ def test_a_rolling_deploy_loses_no_file_of_either_release(stack, next_release):
         while checked[0] < 50:
             time.sleep(0.05)
             assert loop.is_alive()
-        restarted = run([*PODMAN, "restart", "--time", "35", old_replica], timeout=120)
-        wait_until_healthy(old_replica)
+        restarted = run(
+            [*PODMAN, "restart", "--time", "35", old_container], timeout=120
+        )
+        wait_until_healthy(old_container)
         while len(releases) < 2 and loop.is_alive():
             time.sleep(0.1)
         own_page = run(
-            ["podman", "exec", old_replica, "python", "-c", PAGE_FROM_INSIDE]
+            ["podman", "exec", old_container, "python", "-c", PAGE_FROM_INSIDE]
         ).stdout
     finally:
         done.set()
@@ -745,11 +783,12 @@ def test_a_rolling_deploy_loses_no_file_of_either_release(stack, next_release):
     assert first_match(HASHED_CSS, own_page) == old_stylesheet
 
 
-# A page as a replica renders it, asked from inside its container.
+# A page as the container's gunicorn renders it, asked from inside.
 PAGE_FROM_INSIDE = """
-import urllib.request
+import os, urllib.request
+port = os.environ["GUNICORN_BIND"].rpartition(":")[2]
 request = urllib.request.Request(
-    "http://127.0.0.1:8000/",
+    f"http://127.0.0.1:{port}/",
     headers={"Host": "localhost", "X-Forwarded-Proto": "https"},
 )
 print(urllib.request.urlopen(request, timeout=10).read().decode())

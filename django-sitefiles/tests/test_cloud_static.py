@@ -21,9 +21,12 @@ from django.core.management.base import CommandError
 
 from sitefiles.cloud import azure, gcs, s3
 from sitefiles.cloud.publish import UploadError, md5, publish
+from sitefiles.management.commands import publish_static
 from sitefiles.management.commands.collectstatic import Command as Collect
 
 HASHED = "css/site.0123456789ab.css"
+MANIFEST_HASH = "abcdef012345"  # of the paths, as Django writes it in the manifest
+RELEASE_MANIFEST = f"staticfiles.{MANIFEST_HASH}.json"
 OFFLINE = {
     "s3": {"bucket_name": "static"},
     "gcs": {"bucket_name": "static"},
@@ -85,7 +88,7 @@ class MeetingBucket(Bucket):
         self.meeting = threading.Barrier(2, timeout=10)
 
     def _save(self, name, content):
-        if name != "staticfiles.json":
+        if not name.startswith("staticfiles."):  # the manifest's two uploads
             self.meeting.wait()
         return super()._save(name, content)
 
@@ -120,7 +123,9 @@ def built(tmp_path):
     for name, text in {
         "css/site.css": "body {}",
         HASHED: "body {}",
-        "staticfiles.json": json.dumps({"paths": {"css/site.css": HASHED}}),
+        "staticfiles.json": json.dumps(
+            {"paths": {"css/site.css": HASHED}, "version": "1.1", "hash": MANIFEST_HASH}
+        ),
         ".gitkeep": "",
     }.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -133,10 +138,28 @@ def test_the_first_publish_uploads_everything_and_the_manifest_last(built):
 
     published = publish(built, bucket)
 
-    assert sorted(bucket.uploads) == [HASHED, "css/site.css", "staticfiles.json"]
-    assert bucket.uploads[-1] == "staticfiles.json"
-    assert published.uploaded == [HASHED, "css/site.css", "staticfiles.json"]
+    files = [HASHED, "css/site.css"]
+    assert sorted(bucket.uploads[:2]) == files
+    # The release's copy, there once every file it names is, then the latest.
+    assert bucket.uploads[2:] == [RELEASE_MANIFEST, "staticfiles.json"]
+    assert published.uploaded == [*files, RELEASE_MANIFEST, "staticfiles.json"]
     assert published.unchanged == []
+    assert (
+        bucket.open(RELEASE_MANIFEST).read()
+        == (built / "staticfiles.json").read_bytes()
+    )
+
+
+def test_a_release_s_manifest_stays_beside_the_next_one_s(built):
+    bucket = Bucket()
+    publish(built, bucket)
+    manifest = json.loads((built / "staticfiles.json").read_text())
+    (built / "staticfiles.json").write_text(json.dumps({**manifest, "hash": "0" * 12}))
+
+    publish(built, bucket)
+
+    assert bucket.exists(RELEASE_MANIFEST)
+    assert bucket.exists(f"staticfiles.{'0' * 12}.json")
 
 
 def test_uploads_run_side_by_side(built):
@@ -157,6 +180,7 @@ def test_a_failed_upload_leaves_the_previous_manifest_in_place(built):
         publish(built, bucket)
 
     assert "staticfiles.json" not in bucket.uploads
+    assert RELEASE_MANIFEST not in bucket.uploads
     assert bucket.open("staticfiles.json").read() == earlier
 
 
@@ -168,7 +192,7 @@ def test_a_publish_with_nothing_changed_uploads_nothing(built):
     published = publish(built, bucket)
 
     assert bucket.uploads == []
-    assert len(published.unchanged) == 3
+    assert len(published.unchanged) == 4
 
 
 def test_a_changed_file_is_uploaded_again(built):
@@ -448,3 +472,67 @@ def test_collectstatic_with_a_storage_on_disk_is_django_s(settings, tmp_path):
 
     assert command.bucket is None
     assert (tmp_path / "css/site.css").is_file()
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_pages_link_through_the_release_s_manifest_in_static_root(
+    provider, settings, built
+):
+    """Not the bucket's (the last release's): made offline, the storage reads
+    STATIC_ROOT's and asks the bucket nothing."""
+    settings.STATIC_ROOT = built
+
+    storage = PROVIDERS[provider].StaticStorage(**OFFLINE[provider])
+
+    assert storage.stored_name("css/site.css") == HASHED
+    assert storage.release_manifest_name == RELEASE_MANIFEST
+
+
+def test_a_bucket_s_static_storage_needs_static_root(settings):
+    settings.STATIC_ROOT = None
+
+    with pytest.raises(ImproperlyConfigured, match="STATIC_ROOT must be set"):
+        s3.StaticStorage(**OFFLINE["s3"])
+
+
+def test_collectstatic_no_publish_hashes_on_disk_and_leaves_the_bucket(
+    bucket_settings, tmp_path
+):
+    bucket_settings(FailingBucket)  # any upload would fail
+    command = Collect()
+
+    call_command(command, interactive=False, verbosity=0, publish=False)
+
+    assert command.bucket is None
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())
+    assert (tmp_path / manifest["paths"]["css/site.css"]).is_file()
+
+
+def test_publish_static_uploads_what_collectstatic_built(
+    bucket_settings, tmp_path, monkeypatch
+):
+    bucket_settings(Bucket)
+    call_command("collectstatic", interactive=False, verbosity=0, publish=False)
+    bucket = Bucket(manifest_storage=InMemoryStorage())
+    monkeypatch.setattr(publish_static, "bucket_storage", lambda: bucket)
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())
+
+    call_command("publish_static", verbosity=0)
+
+    assert bucket.exists(manifest["paths"]["css/site.css"])
+    assert bucket.uploads[-2:] == [
+        f"staticfiles.{manifest['hash']}.json",
+        "staticfiles.json",
+    ]
+
+
+def test_publish_static_needs_collectstatic_first(bucket_settings):
+    bucket_settings(Bucket)
+
+    with pytest.raises(CommandError, match="no staticfiles.json: run collectstatic"):
+        call_command("publish_static", verbosity=0)
+
+
+def test_publish_static_without_a_bucket_says_collectstatic_is_enough():
+    with pytest.raises(CommandError, match="not a bucket storage of sitefiles.cloud"):
+        call_command("publish_static", verbosity=0)

@@ -4,6 +4,7 @@ password (the template's suite runs it against a real PostgreSQL server); and
 the live and ready views, ready only with the database answering and the static
 manifest loaded and naming files that exist."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -12,9 +13,11 @@ from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles.storage import ManifestFilesMixin
-from django.core.files.storage import InMemoryStorage
+from django.core.files.base import ContentFile
+from django.core.files.storage import InMemoryStorage, storages
 from django.db import OperationalError
 
+from sitefiles.cloud.manifest import ReleaseManifestMixin
 from sitefiles.readiness import unreachable
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -244,3 +247,41 @@ def test_not_ready_while_the_static_bucket_does_not_answer(client, settings, cap
         "Not ready: the static storage cannot be asked: "
         "OSError: Could not connect to the endpoint URL"
     )
+
+
+class ReleaseBucketStorage(ReleaseManifestMixin, InMemoryStorage):
+    """A bucket storage of sitefiles.cloud, in memory: the manifest from
+    STATIC_ROOT, the release's copy of it looked for in the bucket."""
+
+
+@pytest.mark.django_db
+def test_ready_once_the_bucket_holds_the_release_s_manifest(
+    client, settings, tmp_path, caplog
+):
+    """Not before publish_static (or collectstatic) of this release: its copy
+    of the manifest goes up after every file it names."""
+    manifest = {"paths": {"css/site.css": "css/site.0123456789ab.css"}}
+    (tmp_path / "staticfiles.json").write_text(
+        json.dumps({**manifest, "version": "1.1", "hash": "abcdef012345"})
+    )
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": f"{__name__}.ReleaseBucketStorage"},
+    }
+    bucket = storages["staticfiles"]
+    bucket.save("css/site.0123456789ab.css", ContentFile(b"body {}"))  # the last
+    bucket.save("staticfiles.json", ContentFile(b"{}"))  # release's, or this one's
+
+    before = client.get("/readyz")
+    bucket.save("staticfiles.abcdef012345.json", ContentFile(b"{}"))
+    after = client.get("/readyz")
+
+    assert before.status_code == 503
+    (record,) = readiness_records(caplog)
+    assert record.getMessage() == (
+        "Not ready: the static bucket lacks staticfiles.abcdef012345.json, which "
+        "goes up after every file this release links: run collectstatic (or "
+        "publish_static) of this release"
+    )
+    assert after.status_code == 200

@@ -16,7 +16,7 @@ from django.core.files.storage import storages
 {%- if static in ["s3", "gcs", "azure"] %}
 
 static = settings.STORAGES["staticfiles"]
-# A manifest in memory: the real one is read from the bucket.
+# A manifest in memory: the real one is STATIC_ROOT's, once collected.
 storage = import_string(static["BACKEND"])(
     manifest_storage=InMemoryStorage(), **static["OPTIONS"]
 )

@@ -81,8 +81,10 @@ def static_problem() -> str | None:
 
     A manifest storage (production's) looks every name up in the manifest it
     loaded when this process made it: that must name files, and they must be
-    there. On disk every one is looked at; in a bucket, one (a request each).
-    Other storages link names as they are: nothing to check.
+    there. On disk every one is looked at. In a bucket of sitefiles.cloud, the
+    release's copy of the manifest, which goes up after every file it names
+    (sitefiles.cloud.manifest): one request. In another bucket, the first
+    name. Other storages link names as they are: nothing to check.
     """
     try:
         storage = storages["staticfiles"]  # a bucket storage reads its manifest
@@ -92,6 +94,15 @@ def static_problem() -> str | None:
             return (
                 f"the static manifest ({storage.manifest_name}) this process loaded "
                 "is missing or empty: run collectstatic, then restart the process"
+            )
+        release = getattr(storage, "release_manifest_name", None)
+        if release is not None:
+            if storage.exists(release):
+                return None
+            return (
+                f"the static bucket lacks {release}, which goes up after every "
+                "file this release links: run collectstatic (or publish_static) "
+                "of this release"
             )
         names = sorted(set(storage.hashed_files.values()))
         if not isinstance(storage, FileSystemStorage):

@@ -14,13 +14,13 @@ from azure.storage.blob import (
     CorsRule,
     generate_blob_sas,
 )
-from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.files.storage import Storage
 from storages.backends.azure_storage import AzureStorage
 
 from sitefiles.caching import cache_control
 from sitefiles.cloud.cors import CORS_MAX_AGE, CORS_METHODS
 from sitefiles.cloud.direct_uploads import ReceivedUpload
+from sitefiles.cloud.manifest import ReleaseManifestMixin
 from sitefiles.cloud.publish import content_md5, md5
 from sitefiles.media_types import media_headers
 
@@ -127,8 +127,8 @@ class MediaStorage(AzureStorage):
         add_account_cors(self, rules)
 
 
-class StaticStorage(ManifestFilesMixin, AzureStorage):
-    """collectstatic's output, linked through its manifest (staticfiles.json)."""
+class StaticStorage(ReleaseManifestMixin, AzureStorage):
+    """collectstatic's output, linked through the release's manifest (manifest.py)."""
 
     def get_object_parameters(self, name: str) -> dict[str, Any]:
         return {

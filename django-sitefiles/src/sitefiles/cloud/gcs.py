@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.files.storage import Storage
 from storages.backends.gcloud import GoogleCloudStorage
 from storages.utils import clean_name
@@ -18,6 +17,7 @@ from storages.utils import clean_name
 from sitefiles.caching import cache_control
 from sitefiles.cloud.cors import CORS_MAX_AGE, CORS_METHODS
 from sitefiles.cloud.direct_uploads import ReceivedUpload
+from sitefiles.cloud.manifest import ReleaseManifestMixin
 from sitefiles.cloud.publish import md5
 from sitefiles.media_types import media_headers
 
@@ -113,8 +113,8 @@ class MediaStorage(GoogleCloudStorage):
         set_bucket_cors(self, rules)
 
 
-class StaticStorage(ManifestFilesMixin, GoogleCloudStorage):
-    """collectstatic's output, linked through its manifest (staticfiles.json)."""
+class StaticStorage(ReleaseManifestMixin, GoogleCloudStorage):
+    """collectstatic's output, linked through the release's manifest (manifest.py)."""
 
     def get_object_parameters(self, name: str) -> dict[str, Any]:
         return {

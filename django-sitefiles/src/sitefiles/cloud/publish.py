@@ -8,9 +8,9 @@ object). A re-run with nothing changed therefore costs a request or two, not
 one or more per file.
 
 Uploads run on a few threads. The manifest goes last, and only once every other
-upload has succeeded: until then the bucket's previous manifest, and every file
-it names, keep serving. Files of earlier releases stay for pages that still
-link them.
+upload has succeeded: first under the release's own name (manifest.py), whose
+presence says the release's files are all there, then as staticfiles.json.
+Files of earlier releases stay for pages that still link them.
 
 The storage class (STORAGES["staticfiles"]) provides, besides Django's API:
 ``stored_checksums()``, {name: what the listing says of its content} for every
@@ -39,6 +39,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, Storage
 from django.utils.module_loading import import_string
+
+from sitefiles.cloud.manifest import release_manifest_name
 
 # Uploads wait on the network, not the CPU. The threads share the storage's
 # SDK client, which boto3, google-cloud-storage and the Azure SDK each document
@@ -93,11 +95,11 @@ def md5(path: str | PathLike[str]) -> str:
         return content_md5(File(file)).hexdigest()
 
 
-def hashed_names(manifest: Path) -> set[str]:
-    """The content-addressed names a manifest (staticfiles.json) lists."""
+def read_manifest(manifest: Path) -> dict:
+    """A manifest (staticfiles.json) as JSON, or {} where there is none."""
     if not manifest.is_file():
-        return set()
-    return set(json.loads(manifest.read_text())["paths"].values())
+        return {}
+    return json.loads(manifest.read_text())
 
 
 def upload(bucket: BucketStorage, name: str, path: Path) -> None:
@@ -121,11 +123,17 @@ def publish(
     # One request or a few, on this thread: the SDK client (and its token)
     # exists before the workers share it.
     stored = bucket.stored_checksums()
-    hashed = hashed_names(root / manifest_name)
+    manifest = read_manifest(root / manifest_name)
+    hashed = set(manifest.get("paths", {}).values())
+    release = None
+    if manifest.get("hash"):
+        release = release_manifest_name(manifest_name, manifest["hash"])
+        hashed.add(release)
 
-    def publish_file(name: str) -> bool:
-        """Upload ``name`` unless the bucket has it; whether it uploaded."""
-        path = root / name
+    def publish_file(name: str, path: Path | None = None) -> bool:
+        """Upload ``path`` (``name`` in ``root``) as ``name`` unless the bucket
+        has it; whether it uploaded."""
+        path = path or root / name
         if name in stored and (
             name in hashed or bucket.holds_file(name, path, stored[name])
         ):
@@ -137,6 +145,8 @@ def publish(
     files = [name for name in names if name != manifest_name]
     results = upload_all(publish_file, files, threads)
     if manifest_name in names:
+        if release:
+            results[release] = publish_file(release, root / manifest_name)
         results[manifest_name] = publish_file(manifest_name)
     published = Published()
     for name, uploaded in results.items():
@@ -175,9 +185,9 @@ def static_in_a_bucket() -> bool:
 
 
 def bucket_storage() -> Storage:
-    """STORAGES["staticfiles"], reading its manifest from STATIC_ROOT: the copy
-    in the bucket is about to be replaced, or not needed, so fetching it would
-    be a wasted request."""
+    """STORAGES["staticfiles"], reading its manifest from STATIC_ROOT (as the
+    storages of sitefiles.cloud do unless told otherwise): the copy in the
+    bucket is about to be replaced, so fetching it would be a wasted request."""
     static = settings.STORAGES["staticfiles"]
     return import_string(static["BACKEND"])(
         manifest_storage=FileSystemStorage(location=settings.STATIC_ROOT),

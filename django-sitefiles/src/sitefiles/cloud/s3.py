@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
-from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.files.storage import Storage
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
@@ -17,6 +16,7 @@ from storages.utils import clean_name
 from sitefiles.caching import cache_control
 from sitefiles.cloud.cors import CORS_MAX_AGE, CORS_METHODS
 from sitefiles.cloud.direct_uploads import ReceivedUpload
+from sitefiles.cloud.manifest import ReleaseManifestMixin
 from sitefiles.cloud.publish import content_md5, md5
 from sitefiles.media_types import media_headers
 
@@ -102,8 +102,8 @@ class MediaStorage(S3Storage):
         set_bucket_cors(self, rules)
 
 
-class StaticStorage(ManifestFilesMixin, S3Storage):
-    """collectstatic's output, linked through its manifest (staticfiles.json).
+class StaticStorage(ReleaseManifestMixin, S3Storage):
+    """collectstatic's output, linked through the release's manifest (manifest.py).
 
     The publisher's threads share django-storages' one Bucket, only to make an
     Object of their own for each upload or check, and so share its client,
