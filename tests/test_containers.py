@@ -590,6 +590,13 @@ def test_the_services_run_as_users_that_cannot_change_the_code(stack):
         assert "www-data" in users, workers
 
 
+def test_gunicorn_starts_without_an_error(stack):
+    logs = run(["podman", "logs", stack.container("app")])
+
+    assert "Booting worker" in logs.stderr
+    assert "[ERROR]" not in logs.stderr, logs.stderr
+
+
 def test_the_images_hold_no_secret_database_or_upload(images, tmp_path):
     env_file = (images.project / ".env").read_text()
     secret_key = first_match(r"(?m)^DJANGO_SECRET_KEY=(.+)$", env_file)

@@ -19,3 +19,6 @@ graceful_timeout = 30
 # Logs go to the journal (or the terminal).
 accesslog = "-"
 errorlog = "-"
+# gunicorn's control socket (for gunicornc) would go in $HOME/.gunicorn/, which
+# the site's user cannot write: nothing here uses it.
+control_socket_disable = True
