@@ -207,11 +207,16 @@ def upload(server):
     return set(json.loads(server.sh(script).stdout.strip().splitlines()[-1]))
 
 
+@pytest.mark.parametrize(
+    "answers", [{}, {"database": "postgresql"}], ids=["sqlite", "postgresql"]
+)
 def test_the_readme_takes_a_fresh_debian_server_to_https_production(
-    bake, server, tmp_path
+    bake, answers, server, tmp_path
 ):
+    """The default answers, and with PostgreSQL: Debian's server, the site's
+    role signing in through the socket as the site's user."""
     project = tmp_path / "work" / SLUG
-    shutil.copytree(bake(), project)
+    shutil.copytree(bake(**answers), project)
     for data in ("staticfiles", "media", ".venv", "db.sqlite3", ".env"):
         path = project / data
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
@@ -224,6 +229,17 @@ def test_the_readme_takes_a_fresh_debian_server_to_https_production(
 
     server.sh(steps)
 
+    if answers.get("database") == "postgresql":
+        # migrate ran against the server's PostgreSQL, as the site's role.
+        applied = server.sh(
+            f"runuser -u postgres -- psql -tAc "
+            f"'select count(*) from django_migrations' {SLUG}"
+        )
+        assert int(applied.stdout.strip()) > 0, applied.stdout
+        assert server.sh(f"ls /var/lib/{SLUG}").stdout.split() == [
+            "media",
+            "private-media",
+        ]
     # The home page, over HTTPS through nginx, links hashed, compressed,
     # immutable static files that nginx serves.
     headers, page = server.fetch("/", body=True)
