@@ -190,9 +190,18 @@ def test_pages_link_hashed_static_files_that_the_bucket_serves(deployed, tmp_pat
         home = requests.get(
             f"http://127.0.0.1:{port}/", headers=HTTPS_PROXY, timeout=10
         )
+        # Ready: the bucket holds this release's copy of the manifest.
+        ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
 
     assert home.status_code == 200
+    assert ready.status_code == 200
     manifest = json.loads((deployed.static_root / "staticfiles.json").read_text())
+    release = first_match(r'"([^"]+)/css/site\.[0-9a-f]{12}\.css"', home.text)
+    release_manifest = requests.get(
+        f"{release}/staticfiles.{manifest['hash']}.json", timeout=10, verify=False
+    )
+    assert release_manifest.status_code == 200
+    assert release_manifest.json() == manifest
     for name in ("css/site.css", "js/site.js", "images/logo.svg"):
         hashed = manifest["paths"][name]
         url = first_match(rf'"([^"]+/{re.escape(hashed)})"', home.text)
