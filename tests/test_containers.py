@@ -69,7 +69,7 @@ pytestmark = pytest.mark.container
 # Only on the machine that builds: each must stay out of every layer.
 BUILD_SECRET = f"image-test-secret-{uuid.uuid4().hex}"
 ANSWER_SETS = {
-    # pip; nginx serves static files from its image and the uploads volume.
+    # pip; nginx serves the static volume (compose's collectstatic) and the uploads one.
     "default": {},
     # uv; Apache serves static files (no WhiteNoise), the built front end
     # among them, and the uploads volume; the database is compose's PostgreSQL.
