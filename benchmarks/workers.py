@@ -1,17 +1,18 @@
 """What the static tree costs each gunicorn worker: start-up time and memory.
 
-With production settings WhiteNoise indexes STATIC_ROOT once, when a worker
-loads the application: it stats every file and keeps a record of each (and of
-its .br and .gz copies) in memory. So every worker, at every (re)start, pays
-for the size of the tree. Two STATIC_ROOTs are collected with production
-settings, one with the synthetic tree and one without it (--ignore bench);
-for each, gunicorn runs deploy/gunicorn.conf.py with 1 worker bound to a free
-loopback port (not the systemd socket), and this measures the seconds from
-spawning gunicorn to the first 200 for a static file, then the worker's
-resident memory (VmRSS of the master's child) right after that response.
-Bytecode is cached, as in a deployed environment (an unmeasured first start
-writes it). Runs alternate between the two roots; ratios are with the tree
-over without.
+WhiteNoise on its own indexes STATIC_ROOT once, when a worker loads the
+application: it stats every file and keeps a record of each (and of its .br
+and .gz copies) in memory, so every worker, at every (re)start, pays for the
+size of the tree; django-sitefiles' middleware looks files up when asked
+instead. This measures what the generated project does. Two STATIC_ROOTs are
+collected with production settings, one with the synthetic tree and one
+without it (--ignore bench); for each, gunicorn runs deploy/gunicorn.conf.py
+with 1 worker bound to a free loopback port (not the systemd socket), and this
+measures the seconds from spawning gunicorn to the first 200 for a static
+file, then the worker's resident memory (VmRSS of the master's child) right
+after that response. Bytecode is cached, as in a deployed environment (an
+unmeasured first start writes it). Runs alternate between the two roots;
+ratios are with the tree over without.
 """
 
 import statistics

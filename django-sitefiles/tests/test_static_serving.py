@@ -76,15 +76,25 @@ def test_an_unhashed_file_is_served_as_it_is_now(sources, root):
         get(plain, "/static/css/alone.css")
 
 
-def test_a_listed_hashed_file_is_served_from_the_list(sources, root, monkeypatch):
+def test_a_worker_lists_nothing_when_it_starts(sources, root):
+    """A stat and a record per file in STATIC_ROOT would make every worker's
+    start and memory grow with the tree."""
+    collect(sources, root)
+
+    assert worker().files == {}
+
+
+def test_a_hashed_file_found_once_is_served_from_the_list(sources, root, monkeypatch):
     hashed = collect(sources, root)["js/app.js"]
     whitenoise = worker()
+    first = get(whitenoise, f"/static/{hashed}")
     monkeypatch.setattr(whitenoise, "find_file", pytest.fail)  # no disk lookup
 
     response = get(whitenoise, f"/static/{hashed}")
 
-    assert response.status_code == 200
+    assert first.status_code == response.status_code == 200
     assert "immutable" in response["Cache-Control"]
+    assert response["Content-Encoding"] == "br"
 
 
 def test_a_missing_static_file_is_left_to_django(root):

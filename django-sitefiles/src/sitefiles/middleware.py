@@ -8,20 +8,27 @@ and the HTTPS redirect (below).
 
 WhiteNoiseMiddleware: WhiteNoise's, safe to serve STATIC_ROOT while
 collectstatic writes into it (a deploy that collects before it restarts the
-server, a worker that gunicorn starts mid-run). WhiteNoise lists STATIC_ROOT
-when a worker starts, then answers from that list alone. Beside a collectstatic
-run, that list goes stale; here:
+server, a worker that gunicorn starts mid-run), and quick to start on a large
+STATIC_ROOT. WhiteNoise lists STATIC_ROOT when a worker starts (a stat and a
+record for every file and each compressed copy, in every worker), then answers
+from that list alone, which goes stale beside a collectstatic run. Here
+STATIC_ROOT is not listed; a static URL is looked up on disk when asked:
 
-- A static URL the list lacks is looked up on disk: a hashed file newer than
-  the list, linked by a page that a worker rendered from a newer manifest (the
-  storage writes every file before the manifest that names it). A hashed file
-  found there joins the list, since its content never changes.
+- A hashed file (site.3f2a1b9c0d4e.css) joins the list once found, since its
+  content never changes: later requests for it are WhiteNoise's own. One newer
+  than the worker is found too: a page that a worker rendered from a newer
+  manifest links it, and the storage writes every file before the manifest
+  that names it.
 - Unhashed files (site.css, its .br) may change or go while a worker lives:
   they are looked up on disk at each request, as WhiteNoise does for every file
   with WHITENOISE_AUTOREFRESH. Pages link hashed names, so these are few.
+
+WHITENOISE_AUTOREFRESH, WHITENOISE_ROOT and WHITENOISE_USE_FINDERS keep
+WhiteNoise's meaning.
 """
 
 import os
+import warnings
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -40,10 +47,17 @@ class WhiteNoiseMiddleware(middleware.WhiteNoiseMiddleware):
     def __init__(self, get_response=None, settings=settings):
         self.content_addressed = set()  # hashed URLs: their files never change
         super().__init__(get_response, settings)
-        if self.static_root and not self.autorefresh:
-            # Where find_file() looks, as add_files() sets it up in autorefresh mode.
-            root = os.path.abspath(self.static_root).rstrip(os.path.sep) + os.path.sep
-            self.directories.append((root, self.static_prefix))
+
+    def add_files(self, root, prefix=None):
+        if self.autorefresh or root != self.static_root:
+            return super().add_files(root, prefix)
+        # STATIC_ROOT: where find_file() looks, as WhiteNoise sets it up in
+        # autorefresh mode, instead of a list made now.
+        root = os.path.abspath(root).rstrip(os.path.sep) + os.path.sep
+        if not os.path.isdir(root):
+            warnings.warn(f"No directory at: {root}", stacklevel=4)
+        self.directories.append((root, self.static_prefix))
+        return None
 
     def immutable_file_test(self, path, url):
         immutable = super().immutable_file_test(path, url)
