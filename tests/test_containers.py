@@ -590,6 +590,32 @@ def test_the_services_run_as_users_that_cannot_change_the_code(stack):
         assert "www-data" in users, workers
 
 
+# Inside the site's image: what its environment holds besides what runs.
+ENVIRONMENT_PROBE = """
+import importlib.util, json, os, pathlib, django
+venv = pathlib.Path("/app/.venv")
+print(json.dumps({
+    "pip": importlib.util.find_spec("pip") is not None,
+    "po": sorted(str(path) for path in venv.rglob("*.po"))[:3],
+    "bytecode": os.path.exists(importlib.util.cache_from_source(django.__file__)),
+}))
+"""
+
+
+def test_the_site_s_environment_is_compiled_and_holds_no_installer(images):
+    """No pip and no translation sources (Django reads the .mo), and the
+    bytecode compiled at build time: the site cannot write it, so each
+    worker would compile what it imports at every start."""
+    probe = run(
+        [*PODMAN, "run", "--rm", *LIMITS, images.site]
+        + ["python", "-c", ENVIRONMENT_PROBE]
+    )
+
+    assert probe.returncode == 0, probe.stderr
+    found = json.loads(probe.stdout.strip().splitlines()[-1])
+    assert found == {"pip": False, "po": [], "bytecode": True}
+
+
 def test_gunicorn_starts_without_an_error(stack):
     logs = run(["podman", "logs", stack.container("app")])
 
